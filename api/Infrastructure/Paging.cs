@@ -1,0 +1,89 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.WebUtilities;
+using Observatoire.Contracts;
+
+namespace Observatoire.Api.Infrastructure;
+
+/// <summary>
+/// Keyset pagination: the cursor carries the sort key of the last row served, so pages stay correct
+/// while rows are inserted or deleted. It is opaque to clients and checked on the way back in.
+/// </summary>
+public static class Paging
+{
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 200;
+
+    // Integrity, not secrecy: a tampered or truncated cursor is refused instead of silently paging from elsewhere.
+    private static readonly byte[] CursorKey = Encoding.UTF8.GetBytes("observatoire-cursor-v1");
+
+    public static string EncodeCursor(params string[] values)
+    {
+        var payload = JsonSerializer.SerializeToUtf8Bytes(values);
+        var mac = HMACSHA256.HashData(CursorKey, payload).AsSpan(0, 8);
+        return WebEncoders.Base64UrlEncode([.. payload, .. mac]);
+    }
+
+    public static string[]? DecodeCursor(string cursor, int expectedLength)
+    {
+        try
+        {
+            var bytes = WebEncoders.Base64UrlDecode(cursor);
+            if (bytes.Length <= 8) return null;
+            var payload = bytes.AsSpan(0, bytes.Length - 8);
+            var mac = HMACSHA256.HashData(CursorKey, payload).AsSpan(0, 8);
+            if (!CryptographicOperations.FixedTimeEquals(mac, bytes.AsSpan(bytes.Length - 8))) return null;
+            var values = JsonSerializer.Deserialize<string[]>(payload);
+            return values?.Length == expectedLength ? values : null;
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Checks limit and cursor; the error is a 400 problem naming the parameter.</summary>
+    public static ValidationProblem? Validate(HttpContext context, int? limit, string? cursor, int cursorLength, out int take, out string[]? after)
+    {
+        take = limit ?? DefaultLimit;
+        after = null;
+        if (take is < 1 or > MaxLimit)
+        {
+            return Problems.Validation(context, "limit", $"limit must be between 1 and {MaxLimit}.");
+        }
+        if (cursor is not null)
+        {
+            after = DecodeCursor(cursor, cursorLength);
+            if (after is null) return Problems.Validation(context, "cursor", "The cursor is not valid. Use the links.next URL of a previous page as it is.");
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Builds the page from up to <paramref name="take"/> + 1 rows (the extra row only says there is a next page)
+    /// and sets the Link header.
+    /// </summary>
+    public static Page<T> ToPage<TRow, T>(HttpContext context, IReadOnlyList<TRow> rows, int take, Func<TRow, string[]> cursorOf, Func<TRow, T> map)
+    {
+        string? next = null;
+        if (rows.Count > take)
+        {
+            var query = QueryHelpers.ParseQuery(context.Request.QueryString.Value);
+            var builder = new QueryBuilder();
+            foreach (var (key, values) in query)
+            {
+                if (key.Equals("cursor", StringComparison.OrdinalIgnoreCase)) continue;
+                foreach (var value in values) builder.Add(key, value ?? "");
+            }
+            builder.Add("cursor", EncodeCursor(cursorOf(rows[take - 1])));
+            next = $"{context.Request.PathBase}{context.Request.Path}{builder.ToQueryString()}";
+            context.Response.Headers.Append("Link", $"<{next}>; rel=\"next\"");
+        }
+        var items = new List<T>(Math.Min(rows.Count, take));
+        for (var i = 0; i < rows.Count && i < take; i++) items.Add(map(rows[i]));
+        return new Page<T>(items, new PageLinks(next));
+    }
+}

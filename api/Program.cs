@@ -1,0 +1,40 @@
+using Observatoire.Api.Database;
+using Observatoire.Api.Health;
+using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Territories;
+
+var builder = WebApplication.CreateBuilder(args).UseDefaultUrl();
+
+string connectionString;
+try
+{
+    connectionString = await DatabaseSetup.ResolveConnectionStringAsync(builder);
+}
+catch (Exception e) when (e is DatabaseUnavailableException or LocalPostgresException)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
+
+builder.Services.AddObservatoireDatabase(connectionString);
+builder.Services.AddObservatoireJson();
+builder.Services.AddObservatoireProblems();
+builder.Services.AddObservatoireValidation();
+builder.Services.AddObservatoireOpenApi();
+
+var app = builder.Build();
+// The private cluster, when this process started one, stops when the API stops (Ctrl-C included).
+await using var localDatabase = app.Services.GetService<LocalPostgres>();
+
+if (args.FirstOrDefault() == "seed") return await SeedCommand.RunAsync(app, args);
+await app.PrepareDatabaseAsync();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseObservatoireOpenApi();
+
+app.MapHealthApi();
+app.MapTerritoriesApi();
+
+await app.RunAsync();
+return 0;

@@ -1,0 +1,290 @@
+using Dapper;
+using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using Observatoire.Api.Database;
+using Observatoire.Api.Infrastructure;
+using Observatoire.Contracts;
+
+namespace Observatoire.Api.Territories;
+
+public static class TerritoriesApi
+{
+    public static IEndpointRouteBuilder MapTerritoriesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/territories").WithTags("Territories");
+
+        api.MapGet("/", ListTerritories).WithName("listTerritories").WithSummary("List territories")
+            .WithDescription("Territoires d'industrie of both phases, ordered by id, paged with an opaque cursor (links.next and the Link header).");
+        api.MapGet("/{id}", GetTerritory).WithName("getTerritory").WithSummary("Get a territory")
+            .WithDescription("One territory with its member groupings (EPCI) and its predecessors and successors in the other phase, derived from shared communes.");
+        api.MapGet("/{id}/communes", ListTerritoryCommunes).WithName("listTerritoryCommunes").WithSummary("List a territory's communes")
+            .WithDescription("The member communes of a territory, by INSEE code, paged.");
+        api.MapPost("/", CreateTerritory).WithName("createTerritory").WithSummary("Create a territory")
+            .WithDescription("Creates a territory. Its id is derived from the phase and the programme code.").RequireApiKey();
+        api.MapPut("/{id}", ReplaceTerritory).WithName("replaceTerritory").WithSummary("Replace a territory")
+            .WithDescription("Replaces every field of a territory, member lists included. The phase and the code identify it and cannot change.").RequireApiKey();
+        api.MapDelete("/{id}", DeleteTerritory).WithName("deleteTerritory").WithSummary("Delete a territory")
+            .WithDescription("Deletes a territory; a tombstone records the deletion for incremental sync.").RequireApiKey();
+        return app;
+    }
+
+    private const string SelectSummaries = """
+        select t.id, t.phase, t.code, t.name, t.region_codes,
+               array(select coalesce(r.name, '') from unnest(t.region_codes) with ordinality as u(code, n)
+                     left join regions r on r.code = u.code order by u.n) as region_names,
+               t.department_codes, t.commune_count, t.latitude, t.longitude, t.studied, t.updated_at, t.version
+        from territories t
+        where (@phase::text is null or t.phase = @phase)
+          and (@code::text is null or t.code = @code)
+          and (@after::text is null or t.id > @after)
+        order by t.id
+        limit @take + 1
+        """;
+
+    private const string SelectTerritory = """
+        select t.id, t.phase, t.code, t.name, t.region_codes,
+               array(select coalesce(r.name, '') from unnest(t.region_codes) with ordinality as u(code, n)
+                     left join regions r on r.code = u.code order by u.n) as region_names,
+               t.department_codes, t.commune_count, t.population, t.latitude, t.longitude, t.studied,
+               t.created_at, t.updated_at, t.version
+        from territories t
+        where t.id = @id;
+
+        select g.siren, g.name, g.kind
+        from territory_groupings g
+        where g.territory_id = @id
+        order by g.siren;
+
+        select other.id, other.phase, other.code, other.name, count(*)::int as shared_communes
+        from territory_communes mine
+        join territory_communes theirs on theirs.insee_code = mine.insee_code and theirs.territory_id <> mine.territory_id
+        join territories other on other.id = theirs.territory_id
+        join territories self on self.id = mine.territory_id and self.phase <> other.phase
+        where mine.territory_id = @id
+        group by other.id, other.phase, other.code, other.name
+        order by shared_communes desc, other.id;
+        """;
+
+    private const string SelectCommunes = """
+        select c.insee_code, c.name
+        from territory_communes c
+        where c.territory_id = @id and (@after::text is null or c.insee_code > @after)
+        order by c.insee_code
+        limit @take + 1
+        """;
+
+    private const string TerritoryExists = "select exists (select 1 from territories where id = @id)";
+
+    private const string UnknownRegions = "select array(select unnest(@codes::text[]) except select code from regions)";
+
+    private const string InsertTerritory = """
+        insert into territories (id, phase, code, name, region_codes, department_codes, commune_count, population, latitude, longitude, studied)
+        values (@Id, @Phase, @Code, @Name, @RegionCodes, @DepartmentCodes, @CommuneCount, @Population, @Latitude, @Longitude, @Studied)
+        on conflict do nothing
+        returning id
+        """;
+
+    private const string UpdateTerritory = """
+        update territories set name = @Name, region_codes = @RegionCodes, department_codes = @DepartmentCodes,
+            commune_count = @CommuneCount, population = @Population, latitude = @Latitude, longitude = @Longitude, studied = @Studied
+        where id = @Id
+        returning id
+        """;
+
+    // Member lists are replaced whole; arrays are unnested so that each list is one statement.
+    private const string ReplaceMembers = """
+        delete from territory_groupings where territory_id = @Id;
+        insert into territory_groupings (territory_id, siren, name, kind)
+        select @Id, s, n, k from unnest(@GroupingSirens::text[], @GroupingNames::text[], @GroupingKinds::text[]) as g(s, n, k);
+        delete from territory_communes where territory_id = @Id;
+        insert into territory_communes (territory_id, insee_code, name)
+        select @Id, c, n from unnest(@CommuneCodes::text[], @CommuneNames::text[]) as c(c, n);
+        delete from tombstones where entity = 'territories' and id = @Id;
+        """;
+
+    private const string DeleteTerritoryAndLeaveTombstone = """
+        with deleted as (delete from territories where id = @id returning id)
+        insert into tombstones (entity, id) select 'territories', id from deleted
+        on conflict (entity, id) do update
+            set deleted_at = excluded.deleted_at, change_txid = excluded.change_txid, change_seq = excluded.change_seq
+        returning id
+        """;
+
+    public static async Task<Results<Ok<Page<TerritorySummary>>, ValidationProblem>> ListTerritories(
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct,
+        int? limit = null, string? cursor = null, string? phase = null, string? code = null)
+    {
+        if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
+        if (phase is not null && !TerritoryRequestValidator.Phases.Contains(phase))
+        {
+            return Problems.Validation(context, "phase", $"phase must be one of: {string.Join(", ", TerritoryRequestValidator.Phases)}.");
+        }
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries,
+            new { phase, code, after = after?[0], take }, cancellationToken: ct))).AsList();
+        return TypedResults.Ok(Paging.ToPage(context, rows, take, r => [r.Id], ToSummary));
+    }
+
+    public static async Task<Results<Ok<TerritoryResponse>, NotFoundProblem>> GetTerritory(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var territory = await ReadTerritory(db, id, ct);
+        if (territory is null) return Problems.NotFound(context, $"No territory has the id '{id}'.");
+        context.Response.Headers.ETag = $"\"{territory.Version}\"";
+        return TypedResults.Ok(territory);
+    }
+
+    public static async Task<Results<Ok<Page<Commune>>, NotFoundProblem, ValidationProblem>> ListTerritoryCommunes(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null)
+    {
+        if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = (await connection.QueryAsync<Commune>(new CommandDefinition(SelectCommunes, new { id, after = after?[0], take }, cancellationToken: ct))).AsList();
+        if (rows.Count == 0 && !await connection.ExecuteScalarAsync<bool>(new CommandDefinition(TerritoryExists, new { id }, cancellationToken: ct)))
+        {
+            return Problems.NotFound(context, $"No territory has the id '{id}'.");
+        }
+        return TypedResults.Ok(Paging.ToPage(context, rows, take, c => [c.InseeCode], c => c));
+    }
+
+    public static async Task<Results<Created<TerritoryResponse>, ValidationProblem, ConflictProblem>> CreateTerritory(
+        TerritoryRequest request, IValidator<TerritoryRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (await Validate(request, validator, context, db, ct) is { } invalid) return invalid;
+        var write = TerritoryWrite.From(request);
+
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        await using (var transaction = await connection.BeginTransactionAsync(ct))
+        {
+            var inserted = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(InsertTerritory, write, transaction, cancellationToken: ct));
+            if (inserted is null)
+            {
+                return Problems.Conflict(context, $"A territory with code '{write.Code}' already exists in phase {write.Phase}.",
+                    new Dictionary<string, object?> { ["existingId"] = write.Id });
+            }
+            await connection.ExecuteAsync(new CommandDefinition(ReplaceMembers, write, transaction, cancellationToken: ct));
+            await transaction.CommitAsync(ct);
+        }
+
+        var created = (await ReadTerritory(db, write.Id, ct))!;
+        context.Response.Headers.ETag = $"\"{created.Version}\"";
+        return TypedResults.Created($"/v1/territories/{created.Id}", created);
+    }
+
+    public static async Task<Results<Ok<TerritoryResponse>, ValidationProblem, NotFoundProblem>> ReplaceTerritory(
+        string id, TerritoryRequest request, IValidator<TerritoryRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (await Validate(request, validator, context, db, ct) is { } invalid) return invalid;
+        var write = TerritoryWrite.From(request);
+        if (write.Id != id)
+        {
+            return Problems.Validation(context, "code",
+                $"Phase {write.Phase} and code '{write.Code}' identify the territory '{write.Id}', not '{id}': the phase and the code cannot change.");
+        }
+
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        await using (var transaction = await connection.BeginTransactionAsync(ct))
+        {
+            var updated = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(UpdateTerritory, write, transaction, cancellationToken: ct));
+            if (updated is null) return Problems.NotFound(context, $"No territory has the id '{id}'.");
+            await connection.ExecuteAsync(new CommandDefinition(ReplaceMembers, write, transaction, cancellationToken: ct));
+            await transaction.CommitAsync(ct);
+        }
+
+        var replaced = (await ReadTerritory(db, id, ct))!;
+        context.Response.Headers.ETag = $"\"{replaced.Version}\"";
+        return TypedResults.Ok(replaced);
+    }
+
+    public static async Task<Results<NoContent, NotFoundProblem>> DeleteTerritory(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var deleted = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(DeleteTerritoryAndLeaveTombstone, new { id }, cancellationToken: ct));
+        return deleted is null ? Problems.NotFound(context, $"No territory has the id '{id}'.") : TypedResults.NoContent();
+    }
+
+    private static async Task<ValidationProblem?> Validate(
+        TerritoryRequest request, IValidator<TerritoryRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var result = await validator.ValidateAsync(request, ct);
+        if (!result.IsValid) return Problems.Validation(context, result.ToDictionary());
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var unknown = await connection.ExecuteScalarAsync<string[]>(new CommandDefinition(UnknownRegions, new { codes = request.RegionCodes!.ToArray() }, cancellationToken: ct));
+        return unknown is { Length: > 0 }
+            ? Problems.Validation(context, "regionCodes", $"Unknown region code(s): {string.Join(", ", unknown)}.")
+            : null;
+    }
+
+    private static async Task<TerritoryResponse?> ReadTerritory(NpgsqlDataSource db, string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(SelectTerritory, new { id }, cancellationToken: ct));
+        var row = await results.ReadSingleOrDefaultAsync<TerritoryRow>();
+        if (row is null) return null;
+        var groupings = (await results.ReadAsync<Grouping>()).AsList();
+        var links = (await results.ReadAsync<TerritoryLink>()).AsList();
+        return new TerritoryResponse(
+            row.Id, row.Phase, row.Code, row.Name, Regions(row.RegionCodes, row.RegionNames), row.DepartmentCodes, row.CommuneCount,
+            row.Population, Point(row.Latitude, row.Longitude), row.Studied, groupings,
+            [.. links.Where(l => string.CompareOrdinal(l.Phase, row.Phase) < 0)],
+            [.. links.Where(l => string.CompareOrdinal(l.Phase, row.Phase) > 0)],
+            row.CreatedAt, row.UpdatedAt, row.Version);
+    }
+
+    private static TerritorySummary ToSummary(SummaryRow r) => new(
+        r.Id, r.Phase, r.Code, r.Name, Regions(r.RegionCodes, r.RegionNames), r.DepartmentCodes, r.CommuneCount,
+        Point(r.Latitude, r.Longitude), r.Studied, r.UpdatedAt, r.Version);
+
+    private static Region[] Regions(string[] codes, string[] names) =>
+        [.. codes.Select((code, i) => new Region(code, i < names.Length && names[i].Length > 0 ? names[i] : null))];
+
+    private static GeoPoint? Point(double? latitude, double? longitude) =>
+        latitude is { } lat && longitude is { } lon ? new GeoPoint(lat, lon) : null;
+
+    // Rows are classes with settable properties: Dapper's constructor matching is strict about arrays and nullables.
+    private class SummaryRow
+    {
+        public string Id { get; init; } = "";
+        public string Phase { get; init; } = "";
+        public string Code { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string[] RegionCodes { get; init; } = [];
+        public string[] RegionNames { get; init; } = [];
+        public string[] DepartmentCodes { get; init; } = [];
+        public int CommuneCount { get; init; }
+        public double? Latitude { get; init; }
+        public double? Longitude { get; init; }
+        public bool Studied { get; init; }
+        public DateTime UpdatedAt { get; init; }
+        public long Version { get; init; }
+    }
+
+    private sealed class TerritoryRow : SummaryRow
+    {
+        public int? Population { get; init; }
+        public DateTime CreatedAt { get; init; }
+    }
+
+    /// <summary>The parameters of a territory write, flattened for SQL.</summary>
+    private sealed record TerritoryWrite(
+        string Id, string Phase, string Code, string Name, string[] RegionCodes, string[] DepartmentCodes, int CommuneCount,
+        int? Population, double? Latitude, double? Longitude, bool Studied,
+        string[] GroupingSirens, string[] GroupingNames, string?[] GroupingKinds, string[] CommuneCodes, string[] CommuneNames)
+    {
+        public static TerritoryWrite From(TerritoryRequest r)
+        {
+            var groupings = r.Groupings ?? [];
+            var communes = r.Communes ?? [];
+            return new TerritoryWrite(
+                Seeder.TerritoryId(r.Phase!, r.Code!), r.Phase!, r.Code!, r.Name!.Trim(), [.. r.RegionCodes!], [.. r.DepartmentCodes!],
+                communes.Count, r.Population, r.Point?.Latitude, r.Point?.Longitude, r.Studied ?? false,
+                [.. groupings.Select(g => g.Siren)], [.. groupings.Select(g => g.Name)], [.. groupings.Select(g => g.Kind)],
+                [.. communes.Select(c => c.InseeCode)], [.. communes.Select(c => c.Name)]);
+        }
+    }
+}

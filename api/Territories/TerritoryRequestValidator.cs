@@ -1,0 +1,44 @@
+using FluentValidation;
+using Observatoire.Api.Database;
+using Observatoire.Contracts;
+
+namespace Observatoire.Api.Territories;
+
+public sealed class TerritoryRequestValidator : AbstractValidator<TerritoryRequest>
+{
+    public static readonly string[] Phases = [Seeder.Phase1, Seeder.Phase2];
+
+    public TerritoryRequestValidator()
+    {
+        RuleFor(t => t.Phase).NotEmpty().Must(p => Phases.Contains(p))
+            .WithMessage($"'phase' must be one of: {string.Join(", ", Phases)}.");
+        RuleFor(t => t.Code).NotEmpty();
+        RuleFor(t => t.Code).Matches("^TI[0-9]{4}$").When(t => t.Phase == Seeder.Phase1)
+            .WithMessage("In phase 2018-2022 a code is 'TI' and 4 digits, e.g. TI2707.");
+        RuleFor(t => t.Code).Matches("^ti-[0-9]{4}$").When(t => t.Phase == Seeder.Phase2)
+            .WithMessage("In phase 2023-2027 a code is 'ti-' and 4 digits (the ANCT id), e.g. ti-2708.");
+        RuleFor(t => t.Name).NotEmpty().MaximumLength(200);
+        RuleFor(t => t.RegionCodes).NotEmpty().Must(c => c!.Count <= 20).WithMessage("At most 20 regions.");
+        RuleForEach(t => t.RegionCodes).Matches("^[0-9]{2}$").WithMessage("A region code is 2 digits (INSEE), e.g. 27.");
+        RuleFor(t => t.DepartmentCodes).NotEmpty().Must(c => c!.Count <= 30).WithMessage("At most 30 departments.");
+        RuleForEach(t => t.DepartmentCodes).Matches("^([0-9]{2}|2A|2B|97[0-9])$").WithMessage("A department code is INSEE's: 2 digits, 2A, 2B or 97x.");
+        RuleFor(t => t.Population).GreaterThanOrEqualTo(0);
+        RuleFor(t => t.Point!.Latitude).InclusiveBetween(-90, 90).When(t => t.Point is not null).OverridePropertyName("point.latitude");
+        RuleFor(t => t.Point!.Longitude).InclusiveBetween(-180, 180).When(t => t.Point is not null).OverridePropertyName("point.longitude");
+        RuleFor(t => t.Groupings).Must(g => g!.Count <= 200).When(t => t.Groupings is not null).WithMessage("At most 200 groupings.")
+            .Must(g => g!.Select(x => x?.Siren).Distinct().Count() == g!.Count).When(t => t.Groupings is not null).WithMessage("Each SIREN may appear once.");
+        RuleForEach(t => t.Groupings).NotNull().ChildRules(g =>
+        {
+            g.RuleFor(x => x.Siren).NotEmpty().Matches("^[0-9]{9}$").WithMessage("A SIREN is 9 digits.");
+            g.RuleFor(x => x.Name).NotEmpty().MaximumLength(200);
+            g.RuleFor(x => x.Kind).MaximumLength(10);
+        });
+        RuleFor(t => t.Communes).Must(c => c!.Count <= 5000).When(t => t.Communes is not null).WithMessage("At most 5000 communes.")
+            .Must(c => c!.Select(x => x?.InseeCode).Distinct().Count() == c!.Count).When(t => t.Communes is not null).WithMessage("Each INSEE code may appear once.");
+        RuleForEach(t => t.Communes).NotNull().ChildRules(c =>
+        {
+            c.RuleFor(x => x.InseeCode).NotEmpty().Matches("^([0-9]{5}|2[AB][0-9]{3})$").WithMessage("An INSEE commune code is 5 characters, e.g. 90010 or 2A004.");
+            c.RuleFor(x => x.Name).NotEmpty().MaximumLength(200);
+        });
+    }
+}

@@ -1,0 +1,85 @@
+namespace Observatoire.Contracts;
+
+/// <summary>A region (INSEE code and name).</summary>
+/// <param name="Code">INSEE region code, e.g. "27".</param>
+/// <param name="Name">Region name, e.g. "Bourgogne-Franche-Comté".</param>
+public sealed record Region(string Code, string? Name);
+
+/// <summary>A geographic point (WGS 84).</summary>
+/// <param name="Latitude">Latitude in decimal degrees.</param>
+/// <param name="Longitude">Longitude in decimal degrees.</param>
+public sealed record GeoPoint(double Latitude, double Longitude);
+
+/// <summary>A grouping of communes that belongs to a territory: an EPCI (intercommunalité), an EPT, or a single commune.</summary>
+/// <param name="Siren">SIREN number of the grouping (9 digits).</param>
+/// <param name="Name">Name of the grouping.</param>
+/// <param name="Kind">Legal form where known: CA, CC, CU, METRO, MET69, EPT, or COM for a single commune.</param>
+public sealed record Grouping(string Siren, string Name, string? Kind);
+
+/// <summary>A commune of a territory.</summary>
+/// <param name="InseeCode">INSEE commune code (Code officiel géographique 2026).</param>
+/// <param name="Name">Commune name.</param>
+public sealed record Commune(string InseeCode, string Name);
+
+/// <summary>A territory of the other phase that shares communes with this one.</summary>
+/// <param name="Id">Id of the linked territory.</param>
+/// <param name="Phase">Its phase.</param>
+/// <param name="Code">Its programme code.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="SharedCommunes">Number of communes the two territories have in common.</param>
+public sealed record TerritoryLink(string Id, string Phase, string Code, string Name, int SharedCommunes);
+
+/// <summary>A Territoire d'industrie as listed in a collection (light: no member lists).</summary>
+/// <param name="Id">Stable URL-safe id: first year of the phase and the programme code, e.g. "2018-ti2707".</param>
+/// <param name="Phase">Programme phase: "2018-2022" or "2023-2027".</param>
+/// <param name="Code">Programme code, meaningful only with its phase: "TI2707" (2018-2022) or "ti-2708" (2023-2027, ANCT id).</param>
+/// <param name="Name">Name of the territory.</param>
+/// <param name="Regions">Regions the territory covers.</param>
+/// <param name="Departments">INSEE codes of the departments it covers.</param>
+/// <param name="CommuneCount">Number of member communes (current INSEE codes).</param>
+/// <param name="Point">A representative point: the population-weighted mean of the communes' centroids.</param>
+/// <param name="Studied">Whether the observatory studied this territory.</param>
+/// <param name="UpdatedAt">When the record last changed.</param>
+/// <param name="Version">Row version, incremented on every change.</param>
+public sealed record TerritorySummary(
+    string Id, string Phase, string Code, string Name, IReadOnlyList<Region> Regions, IReadOnlyList<string> Departments,
+    int CommuneCount, GeoPoint? Point, bool Studied, DateTime UpdatedAt, long Version);
+
+/// <summary>A Territoire d'industrie with its member groupings and its links to the other phase.</summary>
+/// <param name="Id">Stable URL-safe id: first year of the phase and the programme code, e.g. "2018-ti2707".</param>
+/// <param name="Phase">Programme phase: "2018-2022" or "2023-2027".</param>
+/// <param name="Code">Programme code, meaningful only with its phase.</param>
+/// <param name="Name">Name of the territory.</param>
+/// <param name="Regions">Regions the territory covers.</param>
+/// <param name="Departments">INSEE codes of the departments it covers.</param>
+/// <param name="CommuneCount">Number of member communes; the list is at /v1/territories/{id}/communes.</param>
+/// <param name="Population">Sum of the legal populations of its communes, where known.</param>
+/// <param name="Point">A representative point: the population-weighted mean of the communes' centroids.</param>
+/// <param name="Studied">Whether the observatory studied this territory.</param>
+/// <param name="Groupings">Member EPCI and other groupings, by SIREN.</param>
+/// <param name="Predecessors">Territories of the earlier phase sharing communes with this one.</param>
+/// <param name="Successors">Territories of the later phase sharing communes with this one.</param>
+/// <param name="CreatedAt">When the record was created.</param>
+/// <param name="UpdatedAt">When the record last changed.</param>
+/// <param name="Version">Row version, incremented on every change.</param>
+public sealed record TerritoryResponse(
+    string Id, string Phase, string Code, string Name, IReadOnlyList<Region> Regions, IReadOnlyList<string> Departments,
+    int CommuneCount, int? Population, GeoPoint? Point, bool Studied, IReadOnlyList<Grouping> Groupings,
+    IReadOnlyList<TerritoryLink> Predecessors, IReadOnlyList<TerritoryLink> Successors,
+    DateTime CreatedAt, DateTime UpdatedAt, long Version);
+
+/// <summary>The body of a territory create or replace. The id is derived from the phase and the code.</summary>
+/// <param name="Phase">Programme phase: "2018-2022" or "2023-2027".</param>
+/// <param name="Code">Programme code: "TI" and 4 digits in 2018-2022, "ti-" and 4 digits in 2023-2027.</param>
+/// <param name="Name">Name of the territory (1 to 200 characters).</param>
+/// <param name="RegionCodes">INSEE codes of the regions it covers (at least one).</param>
+/// <param name="DepartmentCodes">INSEE codes of the departments it covers (at least one).</param>
+/// <param name="Population">Population, where known.</param>
+/// <param name="Point">A representative point, where known.</param>
+/// <param name="Studied">Whether the observatory studied it (default false).</param>
+/// <param name="Groupings">Member groupings.</param>
+/// <param name="Communes">Member communes.</param>
+public sealed record TerritoryRequest(
+    string? Phase = null, string? Code = null, string? Name = null, IReadOnlyList<string>? RegionCodes = null,
+    IReadOnlyList<string>? DepartmentCodes = null, int? Population = null, GeoPoint? Point = null, bool? Studied = null,
+    IReadOnlyList<Grouping>? Groupings = null, IReadOnlyList<Commune>? Communes = null);

@@ -1,0 +1,26 @@
+namespace Observatoire.Api.Tests.Territories;
+
+/// <summary>Request bodies for territory writes. Codes are random so that no test meets another's data.</summary>
+public static class TerritoryRequests
+{
+    private static int _next = Random.Shared.Next(1000, 9000);
+
+    /// <summary>A free 2023-2027 code in the 90xx range, which the programme does not use.</summary>
+    public static string FreshCode2023() => $"ti-90{Interlocked.Increment(ref _next) % 100:00}";
+
+    public static Dictionary<string, object?> Valid(string code, string name = "Territoire d'essai") => new()
+    {
+        ["phase"] = "2023-2027",
+        ["code"] = code,
+        ["name"] = name,
+        ["regionCodes"] = new[] { "27" },
+        ["departmentCodes"] = new[] { "90" },
+        ["population"] = 1234,
+        ["point"] = new { latitude = 47.64, longitude = 6.86 },
+        ["studied"] = false,
+        ["groupings"] = new[] { new { siren = "200069052", name = "CA Grand Belfort", kind = "CA" } },
+        ["communes"] = new[] { new { inseeCode = "90010", name = "Belfort" }, new { inseeCode = "90065", name = "Giromagny" } },
+    };
+
+    public static string IdOf(string code2023) => $"2023-{code2023}";
+}

@@ -1,0 +1,83 @@
+using Npgsql;
+using Observatoire.Api.Database;
+
+namespace Observatoire.Api.Tests;
+
+/// <summary>
+/// The real PostgreSQL the suite runs against: the server named by OBSERVATOIRE_TEST_CONNECTION (a fresh
+/// database is created on it and dropped afterwards), or else a throwaway cluster started from the
+/// PostgreSQL binaries of the machine and removed at the end.
+/// </summary>
+public sealed class TestDatabase : IAsyncDisposable
+{
+    public const string ServerVariable = "OBSERVATOIRE_TEST_CONNECTION";
+
+    private readonly LocalPostgres? _cluster;
+    private readonly string? _clusterRoot;
+    private readonly string _adminConnectionString;
+    private readonly string _database;
+
+    private TestDatabase(string adminConnectionString, string database, LocalPostgres? cluster, string? clusterRoot)
+    {
+        _adminConnectionString = adminConnectionString;
+        _database = database;
+        _cluster = cluster;
+        _clusterRoot = clusterRoot;
+        ConnectionString = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = database }.ConnectionString;
+    }
+
+    public string ConnectionString { get; }
+
+    public static async Task<TestDatabase> CreateAsync()
+    {
+        var database = $"observatoire_test_{Guid.NewGuid():N}"[..30];
+        var server = Environment.GetEnvironmentVariable(ServerVariable);
+        if (!string.IsNullOrWhiteSpace(server))
+        {
+            var admin = new NpgsqlConnectionStringBuilder(server) { Pooling = false }.ConnectionString;
+            await using var connection = new NpgsqlConnection(admin);
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"create database {database}", connection);
+            await create.ExecuteNonQueryAsync();
+            return new TestDatabase(admin, database, null, null);
+        }
+
+        var binaries = LocalPostgres.FindBinaries() ?? throw new InvalidOperationException(
+            $"The tests need PostgreSQL: install its server binaries (apt-get install postgresql) or set {ServerVariable}.");
+        var root = Path.Combine(Path.GetTempPath(), $"observatoire-tests-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(root);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+                                       UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
+        var cluster = await LocalPostgres.StartAsync(Path.Combine(root, "postgres"), binaries);
+        await cluster.EnsureDatabaseAsync(database);
+        return new TestDatabase(cluster.ConnectionString("postgres"), database, cluster, root);
+    }
+
+    public async Task<T?> ScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters) command.Parameters.AddWithValue(p);
+        var value = await command.ExecuteScalarAsync();
+        return value is null or DBNull ? default : (T)value;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+            Directory.Delete(_clusterRoot!, recursive: true);
+            return;
+        }
+        await using var connection = new NpgsqlConnection(_adminConnectionString);
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"drop database if exists {_database} with (force)", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+}
