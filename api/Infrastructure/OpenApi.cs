@@ -1,4 +1,4 @@
-using System.Reflection;
+using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
@@ -62,6 +62,12 @@ public static class OpenApi
         return app;
     }
 
+    /// <summary>Declares an example request body for the OpenAPI document.</summary>
+    public static RouteHandlerBuilder WithRequestExample<T>(this RouteHandlerBuilder builder, T example) where T : notnull =>
+        builder.WithMetadata(new RequestExample(example));
+
+    public sealed record RequestExample(object Value);
+
     // Page<TerritorySummary> -> TerritorySummaryPage.
     private static string SchemaId(Type type) => type.IsGenericType
         ? string.Concat(type.GetGenericArguments().Select(SchemaId)) + type.Name[..type.Name.IndexOf('`')]
@@ -82,6 +88,11 @@ public static class OpenApi
                 AddProblem(operation, context, "400", "The body is not valid JSON for this operation, or a field is invalid.", validation: true);
                 AddProblem(operation, context, "415", "The body is not JSON.");
             }
+            if (metadata.OfType<RequestExample>().FirstOrDefault() is { } example &&
+                operation.RequestBody?.Content?.TryGetValue("application/json", out var media) == true && media is OpenApiMediaType json)
+            {
+                json.Example = JsonSerializer.SerializeToNode(example.Value, ExampleJson);
+            }
             if (metadata.OfType<ApiKeyRequiredAttribute>().Any())
             {
                 AddProblem(operation, context, "401", "No API key, or an invalid one, in the X-Api-Key header.");
@@ -101,6 +112,8 @@ public static class OpenApi
                 }
             }
         }
+
+        private static readonly JsonSerializerOptions ExampleJson = new(JsonSerializerDefaults.Web);
 
         private static bool IsProblem(IOpenApiSchema schema) =>
             schema is OpenApiSchemaReference reference && reference.Reference.Id is nameof(ProblemDetails) or nameof(HttpValidationProblemDetails);

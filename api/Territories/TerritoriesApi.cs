@@ -22,9 +22,11 @@ public static class TerritoriesApi
         api.MapGet("/{id}/communes", ListTerritoryCommunes).WithName("listTerritoryCommunes").WithSummary("List a territory's communes")
             .WithDescription("The member communes of a territory, by INSEE code, paged.");
         api.MapPost("/", CreateTerritory).WithName("createTerritory").WithSummary("Create a territory")
-            .WithDescription("Creates a territory. Its id is derived from the phase and the programme code.").RequireApiKey();
+            .WithDescription("Creates a territory. Its id is derived from the phase and the programme code.")
+            .WithRequestExample(TerritoryExamples.Request).RequireApiKey();
         api.MapPut("/{id}", ReplaceTerritory).WithName("replaceTerritory").WithSummary("Replace a territory")
-            .WithDescription("Replaces every field of a territory, member lists included. The phase and the code identify it and cannot change.").RequireApiKey();
+            .WithDescription("Replaces every field of a territory, member lists included. The phase and the code identify it and cannot change.")
+            .WithRequestExample(TerritoryExamples.Request).RequireApiKey();
         api.MapDelete("/{id}", DeleteTerritory).WithName("deleteTerritory").WithSummary("Delete a territory")
             .WithDescription("Deletes a territory; a tombstone records the deletion for incremental sync.").RequireApiKey();
         return app;
