@@ -67,9 +67,9 @@ public static class Csv
         }
     }
 
-    /// <summary>Splits a " | "-joined list field; an empty field is an empty list.</summary>
-    public static string[] List(string value) =>
-        value.Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+    /// <summary>Splits a list field (" | "-joined unless the file uses another separator); an empty field is an empty list.</summary>
+    public static string[] List(string value, char separator = '|') =>
+        value.Split(separator, StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     public static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

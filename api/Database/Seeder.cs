@@ -177,7 +177,8 @@ public static class Seeder
             var code = r["id_ti"];
             result.Add(new SeedTerritory(
                 TerritoryId(Phase2, code), Phase2, code, r["lib_ti"],
-                Csv.List(r["regions_couvertes"]), Csv.List(r["departements"]),
+                // This file joins its lists with ';'.
+                Csv.List(r["regions_couvertes"], ';'), Csv.List(r["departements"], ';'),
                 ParseInt(r["population_communes_derivees"]), ParseDouble(r["lat"]), ParseDouble(r["lon"]),
                 Studied: false, groupings2023.GetValueOrDefault(code) ?? [], communes2023.GetValueOrDefault(code) ?? []));
         }

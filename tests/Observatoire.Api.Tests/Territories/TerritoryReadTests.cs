@@ -35,6 +35,20 @@ public sealed class TerritoryReadTests
         });
     }
 
+    [TestCase("2023-ti-2708", new[] { "27" }, new[] { "25", "70", "90" })]
+    [TestCase("2018-ti7505", new[] { "75", "76" }, new[] { "64", "65" })]
+    [TestCase("2023-ti-0101", new[] { "01" }, new[] { "971" })]
+    public async Task Regions_and_departments_of_both_phases_are_lists_of_codes(string id, string[] regions, string[] departments)
+    {
+        var body = await (await _client.GetAsync($"/v1/territories/{id}")).JsonBody();
+        Assert.Multiple(() =>
+        {
+            Assert.That(body["regions"]!.AsArray().Select(r => (string?)r!["code"]), Is.EqualTo(regions));
+            Assert.That(body["regions"]!.AsArray().Select(r => (string?)r!["name"]), Has.None.Null);
+            Assert.That(body["departments"]!.AsArray().Select(d => (string?)d), Is.EqualTo(departments));
+        });
+    }
+
     [Test]
     public async Task A_programme_code_reused_across_phases_names_two_different_territories()
     {
