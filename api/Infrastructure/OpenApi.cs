@@ -40,7 +40,9 @@ public static class OpenApi
             });
             options.SupportNonNullableReferenceTypes();
             options.NonNullableReferenceTypesAsRequired();
+            options.UseAllOfToExtendReferenceSchemas();
             options.OperationFilter<ProblemResponsesFilter>();
+            options.SchemaFilter<NullableReferenceFilter>();
             options.CustomSchemaIds(type => SchemaId(type));
         });
         return services;
@@ -72,6 +74,27 @@ public static class OpenApi
     private static string SchemaId(Type type) => type.IsGenericType
         ? string.Concat(type.GetGenericArguments().Select(SchemaId)) + type.Name[..type.Name.IndexOf('`')]
         : type.Name;
+
+    /// <summary>
+    /// A nullable property of a component type comes out as "type: null" with "allOf: [$ref]", which no value
+    /// satisfies; say what is meant: either the component or null.
+    /// </summary>
+    private sealed class NullableReferenceFilter : ISchemaFilter
+    {
+        public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
+        {
+            if (schema is not OpenApiSchema { Properties: { } properties }) return;
+            foreach (var property in properties.Values.OfType<OpenApiSchema>())
+            {
+                if (property.Type == JsonSchemaType.Null && property.AllOf is [OpenApiSchemaReference reference])
+                {
+                    property.Type = null;
+                    property.AllOf = null;
+                    property.OneOf = [reference, new OpenApiSchema { Type = JsonSchemaType.Null }];
+                }
+            }
+        }
+    }
 
     /// <summary>
     /// Problem bodies are served as application/problem+json; writes declare their API key; operations with a

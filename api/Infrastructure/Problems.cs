@@ -135,10 +135,21 @@ public static partial class Problems
                 return problem;
             }
 
-            var detail = bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase) && bad.Message.Contains("empty", StringComparison.OrdinalIgnoreCase)
+            // Any other unreadable request (no body, for one) is still a 400 that names what was wrong.
+            var reason = bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase) && bad.Message.Contains("empty", StringComparison.OrdinalIgnoreCase)
                 ? "A JSON request body is required."
                 : bad.Message;
-            return Create(context, status, status == 400 ? "Bad Request" : "Request rejected", detail);
+            if (status != StatusCodes.Status400BadRequest) return Create(context, status, "Request rejected", reason);
+            var invalid = new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["$"] = [reason] })
+            {
+                Type = "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+                Title = "The request could not be read.",
+                Status = StatusCodes.Status400BadRequest,
+                Detail = reason,
+                Instance = context.Request.Path,
+            };
+            invalid.Extensions["traceId"] = TraceId(context);
+            return invalid;
         }
 
         // "$.point.latitude" -> "point.latitude"; "$.communes[2].name" -> "communes[2].name".

@@ -114,6 +114,10 @@ public static class TerritoriesApi
         returning id
         """;
 
+    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
+    /// <param name="cursor">Opaque cursor from links.next of the previous page.</param>
+    /// <param name="phase">Only territories of this phase: 2018-2022 or 2023-2027.</param>
+    /// <param name="code">Only territories with this programme code (combine with phase: codes were reused).</param>
     public static async Task<Results<Ok<Page<TerritorySummary>>, ValidationProblem>> ListTerritories(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
         int? limit = null, string? cursor = null, string? phase = null, string? code = null)

@@ -16,6 +16,7 @@ public sealed class TestApi
 
     private static TestDatabase? _database;
     private static WebApplicationFactory<Program>? _factory;
+    private static ContractValidator? _contract;
 
     public static TestDatabase Database => _database ?? throw new InvalidOperationException("The test database is not ready.");
     public static WebApplicationFactory<Program> Factory => _factory ?? throw new InvalidOperationException("The API is not ready.");
@@ -30,6 +31,7 @@ public sealed class TestApi
             .UseSetting("Auth:BootstrapKey", ApiKey));
         // Starting the host migrates and seeds the database.
         using var client = _factory.CreateClient();
+        _contract = new ContractValidator(await client.GetStringAsync("/openapi/v1.json"));
     }
 
     [OneTimeTearDown]
@@ -39,8 +41,14 @@ public sealed class TestApi
         if (_database is not null) await _database.DisposeAsync();
     }
 
-    /// <summary>A client without an API key (reads, and writes that must be refused).</summary>
-    public static HttpClient Anonymous() => Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+    /// <summary>The served OpenAPI document (equal to openapi.yaml, see OpenApiDocumentTests) as a response checker.</summary>
+    public static ContractValidator Contract => _contract ?? throw new InvalidOperationException("The API is not ready.");
+
+    /// <summary>
+    /// A client without an API key (reads, and writes that must be refused). Every response it receives is
+    /// checked against the OpenAPI document.
+    /// </summary>
+    public static HttpClient Anonymous() => Factory.CreateDefaultClient(new ContractCheckingHandler(() => Contract));
 
     /// <summary>A client sending the bootstrap API key.</summary>
     public static HttpClient Writer()
