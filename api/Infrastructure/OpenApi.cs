@@ -43,6 +43,7 @@ public static class OpenApi
             options.UseAllOfToExtendReferenceSchemas();
             options.OperationFilter<ProblemResponsesFilter>();
             options.SchemaFilter<NullableReferenceFilter>();
+            options.SchemaFilter<ValidationSchemaFilter>();
             options.CustomSchemaIds(type => SchemaId(type));
         });
         return services;

@@ -1,5 +1,6 @@
 using FluentValidation;
 using Observatoire.Api.Database;
+using Observatoire.Api.Infrastructure;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Territories;
@@ -10,8 +11,7 @@ public sealed class TerritoryRequestValidator : AbstractValidator<TerritoryReque
 
     public TerritoryRequestValidator()
     {
-        RuleFor(t => t.Phase).NotEmpty().Must(p => Phases.Contains(p))
-            .WithMessage($"'phase' must be one of: {string.Join(", ", Phases)}.");
+        RuleFor(t => t.Phase).NotEmpty().OneOf(Phases);
         RuleFor(t => t.Code).NotEmpty();
         RuleFor(t => t.Code).Matches("^TI[0-9]{4}$").When(t => t.Phase == Seeder.Phase1)
             .WithMessage("In phase 2018-2022 a code is 'TI' and 4 digits, e.g. TI2707.");
@@ -23,22 +23,40 @@ public sealed class TerritoryRequestValidator : AbstractValidator<TerritoryReque
         RuleFor(t => t.DepartmentCodes).NotEmpty().Must(c => c!.Count <= 30).WithMessage("At most 30 departments.");
         RuleForEach(t => t.DepartmentCodes).Matches("^([0-9]{2}|2A|2B|97[0-9])$").WithMessage("A department code is INSEE's: 2 digits, 2A, 2B or 97x.");
         RuleFor(t => t.Population).GreaterThanOrEqualTo(0);
-        RuleFor(t => t.Point!.Latitude).InclusiveBetween(-90, 90).When(t => t.Point is not null).OverridePropertyName("point.latitude");
-        RuleFor(t => t.Point!.Longitude).InclusiveBetween(-180, 180).When(t => t.Point is not null).OverridePropertyName("point.longitude");
+        RuleFor(t => t.Point).SetValidator(new GeoPointValidator()!);
         RuleFor(t => t.Groupings).Must(g => g!.Count <= 200).When(t => t.Groupings is not null).WithMessage("At most 200 groupings.")
             .Must(g => g!.Select(x => x?.Siren).Distinct().Count() == g!.Count).When(t => t.Groupings is not null).WithMessage("Each SIREN may appear once.");
-        RuleForEach(t => t.Groupings).NotNull().ChildRules(g =>
-        {
-            g.RuleFor(x => x.Siren).NotEmpty().Matches("^[0-9]{9}$").WithMessage("A SIREN is 9 digits.");
-            g.RuleFor(x => x.Name).NotEmpty().MaximumLength(200);
-            g.RuleFor(x => x.Kind).MaximumLength(10);
-        });
+        RuleForEach(t => t.Groupings).NotNull().SetValidator(new GroupingValidator());
         RuleFor(t => t.Communes).Must(c => c!.Count <= 5000).When(t => t.Communes is not null).WithMessage("At most 5000 communes.")
             .Must(c => c!.Select(x => x?.InseeCode).Distinct().Count() == c!.Count).When(t => t.Communes is not null).WithMessage("Each INSEE code may appear once.");
-        RuleForEach(t => t.Communes).NotNull().ChildRules(c =>
-        {
-            c.RuleFor(x => x.InseeCode).NotEmpty().Matches("^([0-9]{5}|2[AB][0-9]{3})$").WithMessage("An INSEE commune code is 5 characters, e.g. 90010 or 2A004.");
-            c.RuleFor(x => x.Name).NotEmpty().MaximumLength(200);
-        });
+        RuleForEach(t => t.Communes).NotNull().SetValidator(new CommuneValidator());
+    }
+}
+
+public sealed class GeoPointValidator : AbstractValidator<GeoPoint>
+{
+    public GeoPointValidator()
+    {
+        RuleFor(p => p.Latitude).InclusiveBetween(-90, 90);
+        RuleFor(p => p.Longitude).InclusiveBetween(-180, 180);
+    }
+}
+
+public sealed class GroupingValidator : AbstractValidator<Grouping>
+{
+    public GroupingValidator()
+    {
+        RuleFor(x => x.Siren).NotEmpty().Matches("^[0-9]{9}$").WithMessage("A SIREN is 9 digits.");
+        RuleFor(x => x.Name).NotEmpty().MaximumLength(200);
+        RuleFor(x => x.Kind).MaximumLength(10);
+    }
+}
+
+public sealed class CommuneValidator : AbstractValidator<Commune>
+{
+    public CommuneValidator()
+    {
+        RuleFor(x => x.InseeCode).NotEmpty().Matches("^([0-9]{5}|2[AB][0-9]{3})$").WithMessage("An INSEE commune code is 5 characters, e.g. 90010 or 2A004.");
+        RuleFor(x => x.Name).NotEmpty().MaximumLength(200);
     }
 }
