@@ -21,10 +21,15 @@ public static class OpenApi
                 Version = "1.0.0",
                 Description = """
                     The knowledge base of the observatoire des Territoires d'industrie: territories of both phases of the
-                    programme (2018-2022 and 2023-2027), with their groupings, communes and links across phases.
-                    Reads are public. Writes need an API key in the X-Api-Key header. Every error is an RFC 9457
-                    problem (application/problem+json).
+                    programme (2018-2022 and 2023-2027), with their groupings, communes and links across phases, and
+                    what the observatory learnt about them: territorial resources (ressources territoriales), actors,
+                    sessions (séances), projects and key figures, each with its sources.
+
+                    Reads are public. Writes need an API key in the X-Api-Key header. Collections are paged with an
+                    opaque cursor (links.next and the Link header). Every error is an RFC 9457 problem
+                    (application/problem+json) with a traceId; invalid fields and parameters are named in errors.
                     """,
+                Contact = new OpenApiContact { Name = "Observatoire API", Url = new Uri("http://localhost:5080/swagger") },
             });
             foreach (var assembly in new[] { typeof(OpenApi).Assembly, typeof(Contracts.Page<>).Assembly })
             {
@@ -42,8 +47,11 @@ public static class OpenApi
             options.NonNullableReferenceTypesAsRequired();
             options.UseAllOfToExtendReferenceSchemas();
             options.OperationFilter<ProblemResponsesFilter>();
+            options.OperationFilter<ExamplesFilter>();
+            options.DocumentFilter<DocumentFilter>();
             options.SchemaFilter<NullableReferenceFilter>();
             options.SchemaFilter<ValidationSchemaFilter>();
+            options.SchemaFilter<ProblemSchemaFilter>();
             options.CustomSchemaIds(type => SchemaId(type));
         });
         return services;
@@ -51,6 +59,13 @@ public static class OpenApi
 
     public static WebApplication UseObservatoireOpenApi(this WebApplication app)
     {
+        // The OpenAPI 3.0 rendering of the same document, for older tools. Mapped first: the 3.1 route would
+        // otherwise read "v1.openapi-3.0" as a document name.
+        app.UseSwagger(options =>
+        {
+            options.RouteTemplate = "openapi/{documentName}.openapi-3.0.{extension:regex(^(json|yaml)$)}";
+            options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_0;
+        });
         app.UseSwagger(options =>
         {
             options.RouteTemplate = "openapi/{documentName}.{extension:regex(^(json|yaml)$)}";
@@ -69,12 +84,131 @@ public static class OpenApi
     public static RouteHandlerBuilder WithRequestExample<T>(this RouteHandlerBuilder builder, T example) where T : notnull =>
         builder.WithMetadata(new RequestExample(example));
 
+    /// <summary>Declares an example body of a success response for the OpenAPI document.</summary>
+    public static RouteHandlerBuilder WithResponseExample<T>(this RouteHandlerBuilder builder, int status, T example) where T : notnull =>
+        builder.WithMetadata(new ResponseExample(status, example));
+
     public sealed record RequestExample(object Value);
+
+    public sealed record ResponseExample(int Status, object Value);
+
+    /// <summary>The tags of the document, in this order, with what they hold.</summary>
+    public static readonly IReadOnlyList<(string Name, string Description)> Tags =
+    [
+        ("Territories", "Territoires d'industrie of both phases: 2018-2022 (codes TI0101…) and 2023-2027 (ANCT ids ti-0101…), with groupings (EPCI), communes, key figures and links across phases."),
+        ("Resources", "Ressources territoriales: what a territory mobilises (natural, material, immaterial, human, financial resources and networks of actors)."),
+        ("Actors", "Organisations and people, in their public role, acting in the territories."),
+        ("Sessions", "Séances de l'observatoire: the public sessions in which the observatory studied a territory or a theme."),
+        ("Projects", "Projets de territoire: the shared projects through which actors combine resources."),
+        ("Figures", "Key figures on a territory, as the source states them."),
+        ("Sources", "Where each fact comes from."),
+        ("Health", "Liveness and readiness probes."),
+    ];
 
     // Page<TerritorySummary> -> TerritorySummaryPage.
     private static string SchemaId(Type type) => type.IsGenericType
         ? string.Concat(type.GetGenericArguments().Select(SchemaId)) + type.Name[..type.Name.IndexOf('`')]
         : type.Name;
+
+    /// <summary>Problems carry the request's trace id; the schema says so, and what each member means.</summary>
+    private sealed class ProblemSchemaFilter : ISchemaFilter
+    {
+        public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
+        {
+            if (!typeof(ProblemDetails).IsAssignableFrom(context.Type) || schema is not OpenApiSchema { Properties: { } properties } target) return;
+            target.Description = "An RFC 9457 problem. Extension members may follow (e.g. existingId on a 409).";
+            Describe(properties, "type", "A URI reference that identifies the problem type.");
+            Describe(properties, "title", "A short summary of the problem type.");
+            Describe(properties, "status", "The HTTP status code.");
+            Describe(properties, "detail", "What went wrong with this request.");
+            Describe(properties, "instance", "The path of the request.");
+            Describe(properties, "errors", "Invalid fields or parameters (JSON paths such as point.latitude or communes[0].inseeCode), each with its messages.");
+            properties["traceId"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The request's trace id (W3C traceparent form): quote it when reporting a problem." };
+        }
+
+        private static void Describe(IDictionary<string, IOpenApiSchema> properties, string name, string description)
+        {
+            if (properties.TryGetValue(name, out var property) && property is OpenApiSchema target) target.Description = description;
+        }
+    }
+
+    /// <summary>Servers, and top-level tags with their descriptions.</summary>
+    private sealed class DocumentFilter : IDocumentFilter
+    {
+        public void Apply(OpenApiDocument document, DocumentFilterContext context)
+        {
+            document.Servers = [new OpenApiServer { Url = Hosting.DefaultUrl, Description = "A local instance (dotnet run --project api)." }];
+            var used = document.Paths.Values
+                .SelectMany(p => p.Operations?.Values.AsEnumerable() ?? [])
+                .SelectMany(o => o.Tags?.AsEnumerable() ?? [])
+                .Select(t => t.Name).ToHashSet();
+            document.Tags = new HashSet<OpenApiTag>(Tags.Where(t => used.Contains(t.Name))
+                .Select(t => new OpenApiTag { Name = t.Name, Description = t.Description }));
+        }
+    }
+
+    /// <summary>
+    /// Request and success examples come from the endpoints' metadata (taken from the seed data); problem
+    /// examples are written here, one per status.
+    /// </summary>
+    private sealed class ExamplesFilter : IOperationFilter
+    {
+        private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
+            if (metadata.OfType<RequestExample>().FirstOrDefault() is { } request &&
+                operation.RequestBody?.Content?.TryGetValue("application/json", out var media) == true && media is OpenApiMediaType json)
+            {
+                json.Example = JsonSerializer.SerializeToNode(request.Value, Json);
+            }
+            foreach (var (status, response) in operation.Responses ?? [])
+            {
+                if (response.Content is null) continue;
+                foreach (var (type, content) in response.Content)
+                {
+                    if (content is not OpenApiMediaType target) continue;
+                    if (type == ProblemContentType)
+                    {
+                        target.Example = ProblemExample(int.Parse(status, System.Globalization.CultureInfo.InvariantCulture), context.ApiDescription.RelativePath ?? "");
+                    }
+                    else if (metadata.OfType<ResponseExample>().FirstOrDefault(e => e.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) == status) is { } example)
+                    {
+                        target.Example = JsonSerializer.SerializeToNode(example.Value, Json);
+                    }
+                }
+            }
+        }
+
+        private static System.Text.Json.Nodes.JsonNode ProblemExample(int status, string path)
+        {
+            var instance = "/" + path.Replace("{id}", "2018-ti0000", StringComparison.Ordinal).Split('?')[0];
+            var (title, detail) = status switch
+            {
+                400 => ("One or more fields are invalid.", (string?)null),
+                401 => ("Unauthorized", "This operation requires an API key in the X-Api-Key header."),
+                404 => ("Not Found", "No record has the id '2018-ti0000'."),
+                405 => ("Method Not Allowed", "This path does not support this method."),
+                409 => ("Conflict", "The request conflicts with the current state of the record."),
+                412 => ("Precondition Failed", "The record has changed since the version given in If-Match."),
+                415 => ("Unsupported Media Type", "The request body must be JSON (Content-Type: application/json)."),
+                503 => ("Service Unavailable", "The database does not answer."),
+                _ => ("Internal Server Error", "An unexpected error occurred. Quote the traceId when reporting it."),
+            };
+            var problem = new System.Text.Json.Nodes.JsonObject
+            {
+                ["type"] = $"https://tools.ietf.org/html/rfc9110#section-15.{(status >= 500 ? 6 : 5)}.1",
+                ["title"] = title,
+                ["status"] = status,
+            };
+            if (detail is not null) problem["detail"] = detail;
+            problem["instance"] = instance;
+            if (status == 400) problem["errors"] = new System.Text.Json.Nodes.JsonObject { ["limit"] = new System.Text.Json.Nodes.JsonArray("limit must be between 1 and 200.") };
+            problem["traceId"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
+            return problem;
+        }
+    }
 
     /// <summary>
     /// A nullable property of a component type comes out as "type: null" with "allOf: [$ref]", which no value
@@ -112,16 +246,14 @@ public static class OpenApi
                 AddProblem(operation, context, "400", "The body is not valid JSON for this operation, or a field is invalid.", validation: true);
                 AddProblem(operation, context, "415", "The body is not JSON.");
             }
-            if (metadata.OfType<RequestExample>().FirstOrDefault() is { } example &&
-                operation.RequestBody?.Content?.TryGetValue("application/json", out var media) == true && media is OpenApiMediaType json)
-            {
-                json.Example = JsonSerializer.SerializeToNode(example.Value, ExampleJson);
-            }
             if (metadata.OfType<ApiKeyRequiredAttribute>().Any())
             {
                 AddProblem(operation, context, "401", "No API key, or an invalid one, in the X-Api-Key header.");
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeys.SchemeName, context.Document)] = [] }];
             }
+
+            AddProblem(operation, context, "405", "The path exists but does not support this method.");
+            AddProblem(operation, context, "500", "An unexpected error; the problem carries a traceId to quote.");
 
             foreach (var (status, response) in operation.Responses)
             {
@@ -136,8 +268,6 @@ public static class OpenApi
                 }
             }
         }
-
-        private static readonly JsonSerializerOptions ExampleJson = new(JsonSerializerDefaults.Web);
 
         private static bool IsProblem(IOpenApiSchema schema) =>
             schema is OpenApiSchemaReference reference && reference.Reference.Id is nameof(ProblemDetails) or nameof(HttpValidationProblemDetails);

@@ -16,17 +16,20 @@ public static class TerritoriesApi
         var api = app.MapGroup("/v1/territories").WithTags("Territories");
 
         api.MapGet("/", ListTerritories).WithName("listTerritories").WithSummary("List territories")
-            .WithDescription("Territoires d'industrie of both phases, ordered by id, paged with an opaque cursor (links.next and the Link header).");
+            .WithDescription("Territoires d'industrie of both phases, ordered by id, paged with an opaque cursor (links.next and the Link header).")
+            .WithResponseExample(200, TerritoryExamples.Page);
         api.MapGet("/{id}", GetTerritory).WithName("getTerritory").WithSummary("Get a territory")
-            .WithDescription("One territory with its member groupings (EPCI) and its predecessors and successors in the other phase, derived from shared communes.");
+            .WithDescription("One territory with its member groupings (EPCI) and its predecessors and successors in the other phase, derived from shared communes.")
+            .WithResponseExample(200, TerritoryExamples.Response);
         api.MapGet("/{id}/communes", ListTerritoryCommunes).WithName("listTerritoryCommunes").WithSummary("List a territory's communes")
-            .WithDescription("The member communes of a territory, by INSEE code, paged.");
+            .WithDescription("The member communes of a territory, by INSEE code, paged.")
+            .WithResponseExample(200, TerritoryExamples.Communes);
         api.MapPost("/", CreateTerritory).WithName("createTerritory").WithSummary("Create a territory")
             .WithDescription("Creates a territory. Its id is derived from the phase and the programme code.")
-            .WithRequestExample(TerritoryExamples.Request).RequireApiKey();
+            .WithRequestExample(TerritoryExamples.Request).WithResponseExample(201, TerritoryExamples.Response).RequireApiKey();
         api.MapPut("/{id}", ReplaceTerritory).WithName("replaceTerritory").WithSummary("Replace a territory")
             .WithDescription("Replaces every field of a territory, member lists included. The phase and the code identify it and cannot change.")
-            .WithRequestExample(TerritoryExamples.Request).RequireApiKey();
+            .WithRequestExample(TerritoryExamples.Request).WithResponseExample(200, TerritoryExamples.Response).RequireApiKey();
         api.MapDelete("/{id}", DeleteTerritory).WithName("deleteTerritory").WithSummary("Delete a territory")
             .WithDescription("Deletes a territory; a tombstone records the deletion for incremental sync.").RequireApiKey();
         return app;
@@ -134,6 +137,7 @@ public static class TerritoriesApi
         return TypedResults.Ok(Paging.ToPage(context, rows, take, r => [r.Id], ToSummary));
     }
 
+    /// <param name="id">Territory id, e.g. 2018-ti2707 or 2023-ti-2708.</param>
     public static async Task<Results<Ok<TerritoryResponse>, NotFoundProblem>> GetTerritory(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
@@ -143,6 +147,9 @@ public static class TerritoriesApi
         return TypedResults.Ok(territory);
     }
 
+    /// <param name="id">Territory id, e.g. 2018-ti2707.</param>
+    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
+    /// <param name="cursor">Opaque cursor from links.next of the previous page.</param>
     public static async Task<Results<Ok<Page<Commune>>, NotFoundProblem, ValidationProblem>> ListTerritoryCommunes(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null)
     {
@@ -180,6 +187,7 @@ public static class TerritoriesApi
         return TypedResults.Created($"/v1/territories/{created.Id}", created);
     }
 
+    /// <param name="id">Territory id; it must be the one the body's phase and code give.</param>
     public static async Task<Results<Ok<TerritoryResponse>, ValidationProblem, NotFoundProblem>> ReplaceTerritory(
         string id, TerritoryRequest request, IValidator<TerritoryRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
@@ -205,6 +213,7 @@ public static class TerritoriesApi
         return TypedResults.Ok(replaced);
     }
 
+    /// <param name="id">Territory id.</param>
     public static async Task<Results<NoContent, NotFoundProblem>> DeleteTerritory(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {

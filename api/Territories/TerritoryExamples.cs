@@ -5,6 +5,10 @@ namespace Observatoire.Api.Territories;
 /// <summary>Examples for the OpenAPI document, taken from the seed data (Cap Excellence, 2023-2027).</summary>
 public static class TerritoryExamples
 {
+    private static readonly DateTime Loaded = new(2026, 11, 26, 9, 0, 0, DateTimeKind.Utc);
+    private static readonly Region Guadeloupe = new("01", "Guadeloupe");
+    private static readonly GeoPoint CapExcellencePoint = new(16.26051, -61.53584);
+
     public static readonly TerritoryRequest Request = new(
         Phase: "2023-2027",
         Code: "ti-0102",
@@ -12,8 +16,22 @@ public static class TerritoryExamples
         RegionCodes: ["01"],
         DepartmentCodes: ["971"],
         Population: 97019,
-        Point: new GeoPoint(16.26051, -61.53584),
+        Point: CapExcellencePoint,
         Studied: false,
         Groupings: [new Grouping("200018653", "CA CAP Excellence", "CA")],
         Communes: [new Commune("97101", "Les Abymes"), new Commune("97103", "Baie-Mahault"), new Commune("97120", "Pointe-à-Pitre")]);
+
+    public static readonly TerritoryResponse Response = new(
+        "2023-ti-0102", "2023-2027", "ti-0102", "Cap Excellence", [Guadeloupe], ["971"], 3, 97019, CapExcellencePoint, false,
+        [new Grouping("200018653", "CA CAP Excellence", "CA")],
+        [new TerritoryLink("2018-ti0101", "2018-2022", "TI0101", "Communauté d'agglomération Cap Excellence", 3)], [],
+        Loaded, Loaded, 1);
+
+    public static readonly Page<TerritorySummary> Page = new(
+        [new TerritorySummary("2023-ti-0102", "2023-2027", "ti-0102", "Cap Excellence", [Guadeloupe], ["971"], 3, CapExcellencePoint, false, Loaded, 1)],
+        new PageLinks("/v1/territories?phase=2023-2027&limit=1&cursor=WyIyMDIzLXRpLTAxMDIiXQ4TgqkD3z3F"));
+
+    public static readonly Page<Commune> Communes = new(
+        [new Commune("97101", "Les Abymes"), new Commune("97103", "Baie-Mahault"), new Commune("97120", "Pointe-à-Pitre")],
+        new PageLinks(null));
 }

@@ -6,7 +6,8 @@ using Observatoire.Api.Database;
 namespace Observatoire.Api.Tests;
 
 /// <summary>
-/// openapi.yaml at the repository root is the committed contract. Regenerate it with
+/// openapi.yaml at the repository root is the committed contract (OpenAPI 3.1), and
+/// contracts/openapi/openapi-3.0.json its rendering for older tools. Regenerate both with
 /// <c>OPENAPI_UPDATE=1 dotnet test --filter FullyQualifiedName~OpenApiDocumentTests</c>.
 /// </summary>
 public sealed class OpenApiDocumentTests
@@ -14,20 +15,67 @@ public sealed class OpenApiDocumentTests
     public static string RepositoryFile(string name) =>
         Path.Combine(DatabaseSetup.RepositoryRoot(TestContext.CurrentContext.TestDirectory), name);
 
-    [Test]
-    public async Task The_served_document_equals_the_committed_openapi_yaml()
+    [TestCase("/openapi/v1.yaml", "openapi.yaml")]
+    [TestCase("/openapi/v1.openapi-3.0.json", "contracts/openapi/openapi-3.0.json")]
+    public async Task The_served_document_equals_the_committed_one(string url, string file)
     {
         using var client = TestApi.Anonymous();
-        var served = await client.GetStringAsync("/openapi/v1.yaml");
-        var committedPath = RepositoryFile("openapi.yaml");
+        var served = await client.GetStringAsync(url);
+        var committedPath = RepositoryFile(file);
         if (Environment.GetEnvironmentVariable("OPENAPI_UPDATE") == "1")
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(committedPath)!);
             await File.WriteAllTextAsync(committedPath, served);
         }
         Assert.That(File.Exists(committedPath), $"{committedPath} is missing: regenerate it (see this class's summary).");
         var committed = await File.ReadAllTextAsync(committedPath);
         Assert.That(served, Is.EqualTo(committed),
-            "The API's document differs from openapi.yaml: regenerate it with OPENAPI_UPDATE=1 dotnet test --filter FullyQualifiedName~OpenApiDocumentTests, and review the diff.");
+            $"The API's document differs from {file}: regenerate it with OPENAPI_UPDATE=1 dotnet test --filter FullyQualifiedName~OpenApiDocumentTests, and review the diff.");
+    }
+
+    [Test]
+    public async Task The_openapi_3_0_rendering_reads_back_without_errors_or_warnings()
+    {
+        using var client = TestApi.Anonymous();
+        var result = OpenApiDocument.Parse(await client.GetStringAsync("/openapi/v1.openapi-3.0.json"), "json", new OpenApiReaderSettings());
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Diagnostic?.Errors, Is.Empty, string.Join("\n", result.Diagnostic?.Errors.Select(e => e.ToString()) ?? []));
+            Assert.That(result.Diagnostic?.Warnings, Is.Empty, string.Join("\n", result.Diagnostic?.Warnings.Select(e => e.ToString()) ?? []));
+            Assert.That(result.Diagnostic?.SpecificationVersion, Is.EqualTo(OpenApiSpecVersion.OpenApi3_0));
+            Assert.That(result.Document?.Paths.Keys, Does.Contain("/v1/territories"));
+        });
+    }
+
+    [Test]
+    public async Task Every_example_in_the_document_matches_its_own_schema()
+    {
+        using var client = TestApi.Anonymous();
+        var document = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("/openapi/v1.json"))!;
+        var checkedExamples = 0;
+        Assert.Multiple(() =>
+        {
+            foreach (var (path, item) in document["paths"]!.AsObject())
+            {
+                foreach (var (method, operation) in item!.AsObject())
+                {
+                    foreach (var (status, response) in operation!["responses"]!.AsObject())
+                    {
+                        foreach (var (mediaType, content) in response!["content"]?.AsObject() ?? [])
+                        {
+                            var where = $"{method.ToUpperInvariant()} {path} {status} {mediaType}";
+                            var example = content!["example"];
+                            Assert.That(example, Is.Not.Null, $"{where}: no example");
+                            if (example is null) continue;
+                            var concretePath = path.Replace("{id}", "2018-ti0000");
+                            Assert.That(TestApi.Contract.Check(method.ToUpperInvariant(), concretePath, int.Parse(status), mediaType, example.ToJsonString()), Is.Empty, where);
+                            checkedExamples++;
+                        }
+                    }
+                }
+            }
+        });
+        Assert.That(checkedExamples, Is.GreaterThan(20));
     }
 
     [TestCase("/openapi/v1.json", "json")]
@@ -65,6 +113,12 @@ public sealed class OpenApiDocumentTests
                 Assert.That(operation.OperationId, Is.Not.Null.And.Not.Empty, where);
                 Assert.That(operation.Tags, Is.Not.Null.And.Not.Empty, where);
                 Assert.That(operation.Summary, Is.Not.Null.And.Not.Empty, where);
+                Assert.That(operation.Description, Is.Not.Null.And.Not.Empty, where);
+                Assert.That(operation.Responses!.Keys, Is.SupersetOf(new[] { "405", "500" }), where);
+                foreach (var parameter in operation.Parameters ?? [])
+                {
+                    Assert.That(parameter.Description, Is.Not.Null.And.Not.Empty, $"{where} parameter {parameter.Name}");
+                }
                 Assert.That(operation.Responses!.Keys.Any(k => k.StartsWith('2')), where);
                 foreach (var (status, response) in operation.Responses!.Where(r => r.Key[0] is '4' or '5'))
                 {
