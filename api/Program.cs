@@ -21,6 +21,7 @@ builder.Services.AddObservatoireJson();
 builder.Services.AddObservatoireProblems();
 builder.Services.AddObservatoireValidation();
 builder.Services.AddObservatoireOpenApi();
+builder.Services.AddObservatoireCors();
 
 var app = builder.Build();
 // The private cluster, when this process started one, stops when the API stops (Ctrl-C included).
@@ -31,6 +32,7 @@ await app.PrepareDatabaseAsync();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseCors();
 app.UseObservatoireOpenApi();
 
 app.MapHealthApi();

@@ -257,12 +257,12 @@ public static class OpenApi
 
             foreach (var (status, response) in operation.Responses)
             {
-                if (response is not OpenApiResponse concrete || concrete.Content is null) continue;
-                if (concrete.Content.Values.FirstOrDefault()?.Schema is { } schema && IsProblem(schema))
+                if (response is not OpenApiResponse concrete) continue;
+                if (concrete.Content?.Values.FirstOrDefault()?.Schema is { } schema && IsProblem(schema))
                 {
                     concrete.Content = new Dictionary<string, IOpenApiMediaType> { [ProblemContentType] = new OpenApiMediaType { Schema = schema } };
                 }
-                if (string.IsNullOrEmpty(concrete.Description) || concrete.Description is "OK" or "Created" or "Not Found" or "Bad Request" or "Conflict" or "Unauthorized")
+                if (string.IsNullOrEmpty(concrete.Description) || concrete.Description is "OK" or "Created" or "No Content" or "Not Found" or "Bad Request" or "Conflict" or "Unauthorized" or "Not Modified")
                 {
                     concrete.Description = DescribeStatus(status);
                 }
@@ -289,6 +289,7 @@ public static class OpenApi
             "200" => "Success.",
             "201" => "Created. The Location header names the new resource.",
             "204" => "Done; no content.",
+            "304" => "Not modified: the representation still has the ETag given in If-None-Match.",
             "400" => "A parameter or a field is invalid; errors name each one.",
             "401" => "No API key, or an invalid one, in the X-Api-Key header.",
             "404" => "No resource has this id.",

@@ -17,13 +17,13 @@ public static class TerritoriesApi
 
         api.MapGet("/", ListTerritories).WithName("listTerritories").WithSummary("List territories")
             .WithDescription("Territoires d'industrie of both phases, ordered by id, paged with an opaque cursor (links.next and the Link header).")
-            .WithResponseExample(200, TerritoryExamples.Page);
+            .WithResponseExample(200, TerritoryExamples.Page).CacheableRead();
         api.MapGet("/{id}", GetTerritory).WithName("getTerritory").WithSummary("Get a territory")
             .WithDescription("One territory with its member groupings (EPCI) and its predecessors and successors in the other phase, derived from shared communes.")
-            .WithResponseExample(200, TerritoryExamples.Response);
+            .WithResponseExample(200, TerritoryExamples.Response).CacheableRead();
         api.MapGet("/{id}/communes", ListTerritoryCommunes).WithName("listTerritoryCommunes").WithSummary("List a territory's communes")
             .WithDescription("The member communes of a territory, by INSEE code, paged.")
-            .WithResponseExample(200, TerritoryExamples.Communes);
+            .WithResponseExample(200, TerritoryExamples.Communes).CacheableRead();
         api.MapPost("/", CreateTerritory).WithName("createTerritory").WithSummary("Create a territory")
             .WithDescription("Creates a territory. Its id is derived from the phase and the programme code.")
             .WithRequestExample(TerritoryExamples.Request).WithResponseExample(201, TerritoryExamples.Response).RequireApiKey();
@@ -142,9 +142,7 @@ public static class TerritoriesApi
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         var territory = await ReadTerritory(db, id, ct);
-        if (territory is null) return Problems.NotFound(context, $"No territory has the id '{id}'.");
-        context.Response.Headers.ETag = $"\"{territory.Version}\"";
-        return TypedResults.Ok(territory);
+        return territory is null ? Problems.NotFound(context, $"No territory has the id '{id}'.") : TypedResults.Ok(territory);
     }
 
     /// <param name="id">Territory id, e.g. 2018-ti2707.</param>
@@ -183,7 +181,6 @@ public static class TerritoriesApi
         }
 
         var created = (await ReadTerritory(db, write.Id, ct))!;
-        context.Response.Headers.ETag = $"\"{created.Version}\"";
         return TypedResults.Created($"/v1/territories/{created.Id}", created);
     }
 
@@ -209,7 +206,6 @@ public static class TerritoriesApi
         }
 
         var replaced = (await ReadTerritory(db, id, ct))!;
-        context.Response.Headers.ETag = $"\"{replaced.Version}\"";
         return TypedResults.Ok(replaced);
     }
 
