@@ -27,6 +27,14 @@ public static class Paging
         return WebEncoders.Base64UrlEncode([.. payload, .. mac]);
     }
 
+    /// <summary>Whether the request asks for the total (Prefer: count=exact); if so, says it is applied.</summary>
+    public static bool WantsTotal(HttpContext context)
+    {
+        var wants = context.Request.Headers["Prefer"].Any(p => p is not null && p.Split(',', StringSplitOptions.TrimEntries).Contains("count=exact", StringComparer.OrdinalIgnoreCase));
+        if (wants) context.Response.Headers["Preference-Applied"] = "count=exact";
+        return wants;
+    }
+
     public static string[]? DecodeCursor(string cursor, int expectedLength)
     {
         try
@@ -37,13 +45,17 @@ public static class Paging
             var mac = HMACSHA256.HashData(CursorKey, payload).AsSpan(0, 8);
             if (!CryptographicOperations.FixedTimeEquals(mac, bytes.AsSpan(bytes.Length - 8))) return null;
             var values = JsonSerializer.Deserialize<string[]>(payload);
-            return values?.Length == expectedLength ? values : null;
+            return values is not null && (expectedLength < 0 || values.Length == expectedLength) ? values : null;
         }
         catch (Exception e) when (e is FormatException or JsonException)
         {
             return null;
         }
     }
+
+    /// <summary>Checks limit and cursor (of any length); the error is a 400 problem naming the parameter.</summary>
+    public static ValidationProblem? Validate(HttpContext context, int? limit, string? cursor, out int take, out string[]? after) =>
+        Validate(context, limit, cursor, -1, out take, out after);
 
     /// <summary>Checks limit and cursor; the error is a 400 problem naming the parameter.</summary>
     public static ValidationProblem? Validate(HttpContext context, int? limit, string? cursor, int cursorLength, out int take, out string[]? after)
@@ -66,7 +78,7 @@ public static class Paging
     /// Builds the page from up to <paramref name="take"/> + 1 rows (the extra row only says there is a next page)
     /// and sets the Link header.
     /// </summary>
-    public static Page<T> ToPage<TRow, T>(HttpContext context, IReadOnlyList<TRow> rows, int take, Func<TRow, string[]> cursorOf, Func<TRow, T> map)
+    public static Page<T> ToPage<TRow, T>(HttpContext context, IReadOnlyList<TRow> rows, int take, Func<TRow, string[]> cursorOf, Func<TRow, T> map, long? total = null)
     {
         string? next = null;
         if (rows.Count > take)
@@ -84,6 +96,6 @@ public static class Paging
         }
         var items = new List<T>(Math.Min(rows.Count, take));
         for (var i = 0; i < rows.Count && i < take; i++) items.Add(map(rows[i]));
-        return new Page<T>(items, new PageLinks(next));
+        return new Page<T>(items, new PageLinks(next), total);
     }
 }

@@ -13,7 +13,7 @@ public static class TerritoriesApi
 {
     public static IEndpointRouteBuilder MapTerritoriesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/territories").WithTags("Territories");
+        var api = app.MapGroup("/v1/territories").WithTags("Territories").RejectUnknownQueryParameters();
 
         api.MapGet("/", ListTerritories).WithName("listTerritories").WithSummary("List territories")
             .WithDescription("Territoires d'industrie of both phases, ordered by id, paged with an opaque cursor (links.next and the Link header).")
@@ -35,17 +35,49 @@ public static class TerritoriesApi
         return app;
     }
 
-    private const string SelectSummaries = """
-        select t.id, t.phase, t.code, t.name, t.region_codes,
-               array(select coalesce(r.name, '') from unnest(t.region_codes) with ordinality as u(code, n)
-                     left join regions r on r.code = u.code order by u.n) as region_names,
-               t.department_codes, t.commune_count, t.latitude, t.longitude, t.studied, t.updated_at, t.version
+    private const string SummaryColumns = """
+        t.id, t.phase, t.code, t.name, t.region_codes,
+        array(select coalesce(r.name, '') from unnest(t.region_codes) with ordinality as u(code, n)
+              left join regions r on r.code = u.code order by u.n) as region_names,
+        t.department_codes, t.commune_count, t.latitude, t.longitude, t.studied, t.updated_at, t.version,
+        coalesce(ts_rank(t.search, to_tsquery('observatoire', @query)), 0) as rank
+        """;
+
+    // Every filter is optional: a null parameter leaves its line true.
+    private const string ListFilters = """
+        (@phase::text is null or t.phase = @phase)
+        and (@code::text is null or t.code = @code)
+        and (@region::text is null or t.region_codes @> array[@region::text])
+        and (@department::text is null or t.department_codes @> array[@department::text])
+        and (@epci::text is null or exists (select 1 from territory_groupings g where g.territory_id = t.id and g.siren = @epci))
+        and (@commune::text is null or exists (select 1 from territory_communes c where c.territory_id = t.id and c.insee_code = @commune))
+        and (@studied::boolean is null or t.studied = @studied)
+        and (@updatedSince::timestamptz is null or t.updated_at > @updatedSince)
+        and (@query::text is null or t.search @@ to_tsquery('observatoire', @query))
+        """;
+
+    private static readonly Dictionary<string, Querying.SortKey<SummaryRow>> SortKeys = new()
+    {
+        ["id"] = new("t.id", "text", r => r.Id),
+        ["name"] = new("t.name", "text", r => r.Name),
+        ["code"] = new("t.code", "text", r => r.Code),
+        ["phase"] = new("t.phase", "text", r => r.Phase),
+        ["communeCount"] = new("t.commune_count", "integer", r => r.CommuneCount),
+        ["updatedAt"] = new("t.updated_at", "timestamptz", r => r.UpdatedAt),
+        ["relevance"] = new("coalesce(ts_rank(t.search, to_tsquery('observatoire', @query)), 0)", "real", r => r.Rank),
+    };
+
+    private static string SelectSummaries(Querying.Sort<SummaryRow> sort, bool after) => $"""
+        select {SummaryColumns}
         from territories t
-        where (@phase::text is null or t.phase = @phase)
-          and (@code::text is null or t.code = @code)
-          and (@after::text is null or t.id > @after)
-        order by t.id
+        where {ListFilters}
+          and {(after ? sort.After : "true")}
+        order by {sort.OrderBy}
         limit @take + 1
+        """;
+
+    private const string CountSummaries = $"""
+        select count(*) from territories t where {ListFilters}
         """;
 
     private const string SelectTerritory = """
@@ -121,20 +153,46 @@ public static class TerritoriesApi
     /// <param name="cursor">Opaque cursor from links.next of the previous page.</param>
     /// <param name="phase">Only territories of this phase: 2018-2022 or 2023-2027.</param>
     /// <param name="code">Only territories with this programme code (combine with phase: codes were reused).</param>
+    /// <param name="region">Only territories covering this region (INSEE code, e.g. 27).</param>
+    /// <param name="department">Only territories covering this department (INSEE code, e.g. 90 or 2A).</param>
+    /// <param name="epci">Only territories with this member grouping (SIREN of an EPCI, e.g. 200069052).</param>
+    /// <param name="commune">Only territories with this commune (INSEE code, e.g. 90010): which Territoire d'industrie is my commune in?</param>
+    /// <param name="studied">Only territories the observatory studied (true) or did not (false).</param>
+    /// <param name="updatedSince">Only territories changed after this instant (RFC 3339).</param>
+    /// <param name="q">Search in names and codes, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes.</param>
+    /// <param name="sort">Sort keys, comma-separated, - for descending: id, name, code, phase, communeCount, updatedAt, relevance (with q). Default: id, or -relevance with q. The id always breaks ties.</param>
     public static async Task<Results<Ok<Page<TerritorySummary>>, ValidationProblem>> ListTerritories(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, string? phase = null, string? code = null)
+        int? limit = null, string? cursor = null, string? phase = null, string? code = null, string? region = null,
+        string? department = null, string? epci = null, string? commune = null, bool? studied = null, DateTimeOffset? updatedSince = null,
+        string? q = null, string? sort = null)
     {
-        if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
+        if (Paging.Validate(context, limit, cursor, out var take, out var after) is { } invalidPage) return invalidPage;
         if (phase is not null && !TerritoryRequestValidator.Phases.Contains(phase))
         {
             return Problems.Validation(context, "phase", $"phase must be one of: {string.Join(", ", TerritoryRequestValidator.Phases)}.");
         }
+        var query = Querying.ToTsQuery(q);
+        if (q is not null && query is null) return Problems.Validation(context, "q", "q must contain at least one word.");
+        if (query is null && sort?.Contains("relevance", StringComparison.Ordinal) == true)
+        {
+            return Problems.Validation(context, "sort", "Sorting by relevance needs a search (q).");
+        }
+        if (Querying.ParseSort(context, sort, SortKeys, query is null ? "id" : "-relevance", out var order) is { } invalidSort) return invalidSort;
+        var afterValues = order.Values(after);
+        if (after is not null && afterValues is null)
+        {
+            return Problems.Validation(context, "cursor", "The cursor belongs to another sort order. Use the links.next URL of a previous page as it is.");
+        }
 
+        var parameters = new DynamicParameters(new { phase, code, region, department, epci, commune, studied, updatedSince, query, take });
+        order.AddCursor(parameters, afterValues);
         await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries,
-            new { phase, code, after = after?[0], take }, cancellationToken: ct))).AsList();
-        return TypedResults.Ok(Paging.ToPage(context, rows, take, r => [r.Id], ToSummary));
+        var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries(order, afterValues is not null), parameters, cancellationToken: ct))).AsList();
+        long? total = Paging.WantsTotal(context)
+            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSummaries, parameters, cancellationToken: ct))
+            : null;
+        return TypedResults.Ok(Paging.ToPage(context, rows, take, order.CursorOf, ToSummary, total));
     }
 
     /// <param name="id">Territory id, e.g. 2018-ti2707 or 2023-ti-2708.</param>
@@ -273,6 +331,7 @@ public static class TerritoriesApi
         public bool Studied { get; init; }
         public DateTime UpdatedAt { get; init; }
         public long Version { get; init; }
+        public float Rank { get; init; }
     }
 
     private sealed class TerritoryRow : SummaryRow

@@ -3,10 +3,13 @@ namespace Observatoire.Api.Tests.Territories;
 /// <summary>Request bodies for territory writes. Codes are random so that no test meets another's data.</summary>
 public static class TerritoryRequests
 {
-    private static int _next = Random.Shared.Next(1000, 9000);
+    private static int _next = Random.Shared.Next(0, 300);
 
-    /// <summary>A free 2023-2027 code in the 90xx range, which the programme does not use.</summary>
-    public static string FreshCode2023() => $"ti-90{Interlocked.Increment(ref _next) % 100:00}";
+    /// <summary>A free 2023-2027 code from ti-9000 to ti-9299 (regions 90 to 92 do not exist), distinct within a run.</summary>
+    public static string FreshCode2023() => $"ti-{9000 + Interlocked.Increment(ref _next) % 300}";
+
+    /// <summary>Whether an id is one the tests create (codes 9000 to 9299 in either phase).</summary>
+    public static bool IsTestId(string id) => System.Text.RegularExpressions.Regex.IsMatch(id, "^20(18|23)-ti-?9[0-2][0-9]{2}$");
 
     public static Dictionary<string, object?> Valid(string code, string name = "Territoire d'essai") => new()
     {

@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Observatoire.Api.Infrastructure;
+
+/// <summary>
+/// List queries: an allow-list of query parameters, sorting by allow-listed keys with the id as the last
+/// tie-breaker, keyset cursors over those keys, and French full-text search terms.
+/// </summary>
+public static partial class Querying
+{
+    /// <summary>A query parameter the endpoint does not declare is a 400 naming it, rather than silently ignored.</summary>
+    public static TBuilder RejectUnknownQueryParameters<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.AddEndpointFilterFactory((factory, next) =>
+        {
+            var declared = factory.MethodInfo.GetParameters()
+                .Where(p => IsQueryType(p.ParameterType))
+                .Select(p => p.Name!)
+                .ToHashSet(StringComparer.OrdinalIgnoreCase);
+            declared.Add("format");
+            return async context =>
+            {
+                var unknown = context.HttpContext.Request.Query.Keys.Where(k => !declared.Contains(k)).ToList();
+                if (unknown.Count == 0) return await next(context);
+                var allowed = string.Join(", ", declared.Order(StringComparer.Ordinal));
+                return Problems.Validation(context.HttpContext, unknown.ToDictionary(k => k, k => new[] { $"Unknown parameter '{k}'. This operation takes: {allowed}." }));
+            };
+        });
+        return builder;
+    }
+
+    private static bool IsQueryType(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type == typeof(string) || type == typeof(int) || type == typeof(long) || type == typeof(bool) ||
+               type == typeof(DateTime) || type == typeof(DateTimeOffset) || type == typeof(DateOnly) || type.IsEnum;
+    }
+
+    /// <summary>
+    /// A sort key: its SQL expression (a constant of the feature's allow-list), the SQL type its cursor value
+    /// is cast to, and how to read that value from a row.
+    /// </summary>
+    public sealed record SortKey<TRow>(string Sql, string SqlType, Func<TRow, object?> Value);
+
+    /// <summary>A parsed sort: the keys in order, each ascending or descending, always ending with the id.</summary>
+    public sealed record Sort<TRow>(IReadOnlyList<(string Name, SortKey<TRow> Key, bool Descending)> Keys)
+    {
+        public string OrderBy => string.Join(", ", Keys.Select(k => $"{k.Key.Sql} {(k.Descending ? "desc" : "asc")}"));
+
+        /// <summary>
+        /// The keyset predicate "after the row whose sort values are @k0, @k1…", expanded so that keys may
+        /// mix directions: (k0 > @k0) or (k0 = @k0 and k1 > @k1) or …
+        /// </summary>
+        public string After
+        {
+            get
+            {
+                var terms = new List<string>();
+                for (var i = 0; i < Keys.Count; i++)
+                {
+                    var equal = Enumerable.Range(0, i).Select(j => $"{Keys[j].Key.Sql} = @k{j}::{Keys[j].Key.SqlType}");
+                    var (_, key, descending) = Keys[i];
+                    var step = $"{key.Sql} {(descending ? "<" : ">")} @k{i}::{key.SqlType}";
+                    terms.Add("(" + string.Join(" and ", equal.Append(step)) + ")");
+                }
+                return "(" + string.Join(" or ", terms) + ")";
+            }
+        }
+
+        public void AddCursor(DynamicParameters parameters, string[]? after)
+        {
+            for (var i = 0; i < Keys.Count; i++) parameters.Add($"k{i}", after?[i]);
+        }
+
+        /// <summary>The cursor of a row: its values of the sort keys (and the sort itself, so a cursor cannot be replayed under another sort).</summary>
+        public string[] CursorOf(TRow row) => [Signature, .. Keys.Select(k => CursorValue(k.Key.Value(row)))];
+
+        public string Signature => string.Join(",", Keys.Select(k => (k.Descending ? "-" : "") + k.Name));
+
+        /// <summary>The cursor's values, or null when it was made under another sort.</summary>
+        public string[]? Values(string[]? cursor) =>
+            cursor is null ? null : cursor.Length == Keys.Count + 1 && cursor[0] == Signature ? cursor[1..] : null;
+    }
+
+    /// <summary>
+    /// Parses "sort=-date,name" against the allow-list; the id is appended as the last tie-breaker.
+    /// Returns a 400 naming <c>sort</c> when a key is unknown.
+    /// </summary>
+    public static ValidationProblem? ParseSort<TRow>(HttpContext context, string? sort, IReadOnlyDictionary<string, SortKey<TRow>> allowed,
+        string defaultSort, out Sort<TRow> parsed)
+    {
+        var id = allowed["id"];
+        var keys = new List<(string, SortKey<TRow>, bool)>();
+        foreach (var raw in (string.IsNullOrWhiteSpace(sort) ? defaultSort : sort).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var descending = raw.StartsWith('-');
+            var name = raw.TrimStart('-', '+');
+            if (!allowed.TryGetValue(name, out var key))
+            {
+                parsed = new Sort<TRow>([]);
+                return Problems.Validation(context, "sort", $"Unknown sort key '{name}'. Allowed: {string.Join(", ", allowed.Keys)} (prefix with - for descending).");
+            }
+            if (keys.All(k => k.Item1 != name)) keys.Add((name, key, descending));
+        }
+        if (keys.All(k => k.Item2 != id)) keys.Add(("id", id, false));
+        parsed = new Sort<TRow>(keys);
+        return null;
+    }
+
+    /// <summary>
+    /// Turns free text into a prefix tsquery for the 'observatoire' text search configuration (French, accents
+    /// folded): words only, "St"/"Ste" read as Saint/Sainte, each word a prefix, all required.
+    /// Null when the text holds no word.
+    /// </summary>
+    public static string? ToTsQuery(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var words = Word().Matches(text).Select(m => m.Value.ToLowerInvariant())
+            .Select(w => w switch { "st" => "saint", "ste" => "sainte", _ => w })
+            .ToList();
+        return words.Count == 0 ? null : string.Join(" & ", words.Select(w => w + ":*"));
+    }
+
+    [GeneratedRegex(@"[\p{L}\p{N}]+")]
+    private static partial Regex Word();
+
+    /// <summary>Formats a cursor value of a row the way the SQL cast reads it back.</summary>
+    public static string CursorValue(object? value) => value switch
+    {
+        null => "",
+        DateTime d => d.ToString("O", CultureInfo.InvariantCulture),
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+}
