@@ -43,7 +43,10 @@ public static class BreakingChanges
     public static IReadOnlyList<string> Find(OpenApiDocument released, OpenApiDocument current)
     {
         var findings = new List<string>();
-        var currentPaths = (current.Paths ?? []).ToDictionary(p => PathSignature(p.Key), p => (Template: p.Key, Item: p.Value));
+        // Two templates that differ only in parameter names are the same URL (an invalid document has both: keep one).
+        var currentPaths = (current.Paths ?? [])
+            .GroupBy(p => PathSignature(p.Key))
+            .ToDictionary(g => g.Key, g => (Template: g.First().Key, Item: g.First().Value));
 
         foreach (var (template, releasedItem) in released.Paths ?? [])
         {
