@@ -56,6 +56,12 @@ public static class Seeder
                 await w.WriteAsync(x.Id, ct); await w.WriteAsync(x.c.InseeCode, ct); await w.WriteAsync(x.c.Name, ct);
             }, ct);
 
+        await CopyAsync(connection, "copy seed_territory_contours (territory_id, geometry) from stdin (format binary)",
+            ReadContours(Path.Combine(directory, "geo")), async (w, x) =>
+            {
+                await w.WriteAsync(x.Id, ct); await w.WriteAsync(x.Geometry, NpgsqlDbType.Jsonb, ct);
+            }, ct);
+
         var changed = await connection.ExecuteAsync(UpsertTerritories, transaction: transaction);
         await connection.ExecuteAsync(UpsertTerritoryChildren, transaction: transaction);
         await transaction.CommitAsync(ct);
@@ -73,6 +79,7 @@ public static class Seeder
             alter column version drop not null, alter column change_txid drop not null, alter column change_seq drop not null;
         create temporary table seed_territory_groupings (like territory_groupings) on commit drop;
         create temporary table seed_territory_communes (like territory_communes) on commit drop;
+        create temporary table seed_territory_contours (like territory_contours) on commit drop;
         """;
 
     private const string UpsertTerritories = """
@@ -100,6 +107,12 @@ public static class Seeder
         select territory_id, insee_code, name from seed_territory_communes
         on conflict (territory_id, insee_code) do update set name = excluded.name
         where territory_communes.name is distinct from excluded.name;
+
+        insert into territory_contours (territory_id, geometry)
+        select territory_id, geometry from seed_territory_contours
+        where territory_id in (select id from territories)
+        on conflict (territory_id) do update set geometry = excluded.geometry
+        where territory_contours.geometry is distinct from excluded.geometry;
         """;
 
     private static async Task CopyAsync<T>(NpgsqlConnection connection, string copy, IEnumerable<T> rows,
@@ -183,6 +196,25 @@ public static class Seeder
                 Studied: false, groupings2023.GetValueOrDefault(code) ?? [], communes2023.GetValueOrDefault(code) ?? []));
         }
         return result;
+    }
+
+    /// <summary>The perimeters of both phases (seeds/geo), as (territory id, GeoJSON geometry).</summary>
+    public static IEnumerable<(string Id, string Geometry)> ReadContours(string directory)
+    {
+        foreach (var (file, phase, codeProperty) in new[]
+                 {
+                     ("territoires_industrie_2018.geojson", Phase1, "code_ti"),
+                     ("territoires_industrie_2023.geojson", Phase2, "id_ti"),
+                 })
+        {
+            using var stream = File.OpenRead(Path.Combine(directory, file));
+            using var document = System.Text.Json.JsonDocument.Parse(stream);
+            foreach (var feature in document.RootElement.GetProperty("features").EnumerateArray())
+            {
+                var code = feature.GetProperty("properties").GetProperty(codeProperty).GetString()!;
+                yield return (TerritoryId(phase, code), feature.GetProperty("geometry").GetRawText());
+            }
+        }
     }
 
     private static int? ParseInt(string value) => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;

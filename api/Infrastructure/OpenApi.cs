@@ -46,6 +46,7 @@ public static class OpenApi
             options.SupportNonNullableReferenceTypes();
             options.NonNullableReferenceTypesAsRequired();
             options.UseAllOfToExtendReferenceSchemas();
+            options.OperationFilter<RepresentationsFilter>();
             options.OperationFilter<ProblemResponsesFilter>();
             options.OperationFilter<ExamplesFilter>();
             options.DocumentFilter<DocumentFilter>();
@@ -85,12 +86,12 @@ public static class OpenApi
         builder.WithMetadata(new RequestExample(example));
 
     /// <summary>Declares an example body of a success response for the OpenAPI document.</summary>
-    public static RouteHandlerBuilder WithResponseExample<T>(this RouteHandlerBuilder builder, int status, T example) where T : notnull =>
-        builder.WithMetadata(new ResponseExample(status, example));
+    public static RouteHandlerBuilder WithResponseExample<T>(this RouteHandlerBuilder builder, int status, T example, string mediaType = "application/json") where T : notnull =>
+        builder.WithMetadata(new ResponseExample(status, example, mediaType));
 
     public sealed record RequestExample(object Value);
 
-    public sealed record ResponseExample(int Status, object Value);
+    public sealed record ResponseExample(int Status, object Value, string MediaType);
 
     /// <summary>The tags of the document, in this order, with what they hold.</summary>
     public static readonly IReadOnlyList<(string Name, string Description)> Tags =
@@ -129,6 +130,41 @@ public static class OpenApi
         private static void Describe(IDictionary<string, IOpenApiSchema> properties, string name, string description)
         {
             if (properties.TryGetValue(name, out var property) && property is OpenApiSchema target) target.Description = description;
+        }
+    }
+
+    /// <summary>
+    /// One status may come in several representations (JSON, CSV, GeoJSON, iCalendar), each with its own
+    /// schema; the API explorer keeps one type per status, so the content is rebuilt from the metadata.
+    /// </summary>
+    private sealed class RepresentationsFilter : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            var produced = context.ApiDescription.ActionDescriptor.EndpointMetadata
+                .OfType<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>()
+                .Where(m => m.Type is not null && m.Type != typeof(void) && m.ContentTypes.Any())
+                .GroupBy(m => m.StatusCode)
+                .Where(g => g.SelectMany(m => m.ContentTypes).Distinct().Count() > 1);
+            foreach (var status in produced)
+            {
+                if (operation.Responses?.TryGetValue(status.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), out var response) != true ||
+                    response is not OpenApiResponse target) continue;
+                var content = new Dictionary<string, IOpenApiMediaType>();
+                foreach (var metadata in status)
+                {
+                    foreach (var mediaType in metadata.ContentTypes)
+                    {
+                        content[mediaType] = new OpenApiMediaType
+                        {
+                            Schema = mediaType.StartsWith("text/", StringComparison.Ordinal)
+                                ? new OpenApiSchema { Type = JsonSchemaType.String, Description = $"A {mediaType} document." }
+                                : context.SchemaGenerator.GenerateSchema(metadata.Type!, context.SchemaRepository),
+                        };
+                    }
+                }
+                target.Content = content;
+            }
         }
     }
 
@@ -173,9 +209,10 @@ public static class OpenApi
                     {
                         target.Example = ProblemExample(int.Parse(status, System.Globalization.CultureInfo.InvariantCulture), context.ApiDescription.RelativePath ?? "");
                     }
-                    else if (metadata.OfType<ResponseExample>().FirstOrDefault(e => e.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) == status) is { } example)
+                    else if (metadata.OfType<ResponseExample>().FirstOrDefault(e =>
+                                 e.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) == status && e.MediaType == type) is { } example)
                     {
-                        target.Example = JsonSerializer.SerializeToNode(example.Value, Json);
+                        target.Example = example.Value is string text ? System.Text.Json.Nodes.JsonValue.Create(text) : JsonSerializer.SerializeToNode(example.Value, Json);
                     }
                 }
             }

@@ -22,7 +22,6 @@ public static partial class Querying
                 .Where(p => IsQueryType(p.ParameterType))
                 .Select(p => p.Name!)
                 .ToHashSet(StringComparer.OrdinalIgnoreCase);
-            declared.Add("format");
             return async context =>
             {
                 var unknown = context.HttpContext.Request.Query.Keys.Where(k => !declared.Contains(k)).ToList();

@@ -17,7 +17,10 @@ public static class TerritoriesApi
 
         api.MapGet("/", ListTerritories).WithName("listTerritories").WithSummary("List territories")
             .WithDescription("Territoires d'industrie of both phases, ordered by id, paged with an opaque cursor (links.next and the Link header).")
-            .WithResponseExample(200, TerritoryExamples.Page).CacheableRead();
+            .WithResponseExample(200, TerritoryExamples.Page)
+            .WithResponseExample(200, TerritoryExamples.Csv, Exports.CsvMediaType)
+            .WithResponseExample(200, TerritoryExamples.GeoJson, Exports.GeoJsonMediaType)
+            .CacheableRead();
         api.MapGet("/{id}", GetTerritory).WithName("getTerritory").WithSummary("Get a territory")
             .WithDescription("One territory with its member groupings (EPCI) and its predecessors and successors in the other phase, derived from shared communes.")
             .WithResponseExample(200, TerritoryExamples.Response).CacheableRead();
@@ -75,6 +78,18 @@ public static class TerritoriesApi
         order by {sort.OrderBy}
         limit @take + 1
         """;
+
+    // Exports: every matching row, in order, streamed; the perimeter comes as GeoJSON text.
+    private static string SelectForExport(Querying.Sort<SummaryRow> sort) => $"""
+        select {SummaryColumns}, c.geometry::text as geometry
+        from territories t
+        left join territory_contours c on c.territory_id = t.id
+        where {ListFilters}
+        order by {sort.OrderBy}
+        """;
+
+    private static readonly string[] CsvHeader =
+        ["id", "phase", "code", "name", "regionCodes", "regionNames", "departments", "communeCount", "latitude", "longitude", "studied", "updatedAt", "version"];
 
     private const string CountSummaries = $"""
         select count(*) from territories t where {ListFilters}
@@ -161,12 +176,18 @@ public static class TerritoriesApi
     /// <param name="updatedSince">Only territories changed after this instant (RFC 3339).</param>
     /// <param name="q">Search in names and codes, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes.</param>
     /// <param name="sort">Sort keys, comma-separated, - for descending: id, name, code, phase, communeCount, updatedAt, relevance (with q). Default: id, or -relevance with q. The id always breaks ties.</param>
-    public static async Task<Results<Ok<Page<TerritorySummary>>, ValidationProblem>> ListTerritories(
+    /// <param name="format">json (default), csv or geojson; overrides the Accept header (application/json, text/csv, application/geo+json). CSV and GeoJSON hold every matching territory, unpaged.</param>
+    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
+    /// <param name="geometry">GeoJSON geometry: perimeter (default) or point.</param>
+    public static async Task<Results<Ok<Page<TerritorySummary>>, CsvResult, TerritoryGeoJsonResult, ValidationProblem>> ListTerritories(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
         int? limit = null, string? cursor = null, string? phase = null, string? code = null, string? region = null,
         string? department = null, string? epci = null, string? commune = null, bool? studied = null, DateTimeOffset? updatedSince = null,
-        string? q = null, string? sort = null)
+        string? q = null, string? sort = null, string? format = null, string? delimiter = null, string? geometry = null)
     {
+        if (Exports.Negotiate(context, format, out var representation, ExportFormat.Csv, ExportFormat.GeoJson) is { } invalidFormat) return invalidFormat;
+        if (Exports.Delimiter(context, delimiter, out var separator) is { } invalidDelimiter) return invalidDelimiter;
+        if (geometry is not null and not ("perimeter" or "point")) return Problems.Validation(context, "geometry", "geometry must be perimeter or point.");
         if (Paging.Validate(context, limit, cursor, out var take, out var after) is { } invalidPage) return invalidPage;
         if (phase is not null && !TerritoryRequestValidator.Phases.Contains(phase))
         {
@@ -187,6 +208,20 @@ public static class TerritoriesApi
 
         var parameters = new DynamicParameters(new { phase, code, region, department, epci, commune, studied, updatedSince, query, take });
         order.AddCursor(parameters, afterValues);
+        if (representation == ExportFormat.Csv)
+        {
+            return new CsvResult(db, "territories.csv", CsvHeader, separator, (connection, token) => connection
+                .QueryUnbufferedAsync<SummaryRow>(SelectForExport(order), parameters)
+                .Select(r => (IReadOnlyList<object?>)[r.Id, r.Phase, r.Code, r.Name, r.RegionCodes, r.RegionNames, r.DepartmentCodes,
+                    r.CommuneCount, r.Latitude, r.Longitude, r.Studied, r.UpdatedAt, r.Version]));
+        }
+        if (representation == ExportFormat.GeoJson)
+        {
+            return new TerritoryGeoJsonResult(db, geometry == "point", (connection, token) => connection
+                .QueryUnbufferedAsync<ExportRow>(SelectForExport(order), parameters)
+                .Select(r => (ToSummary(r), r.Geometry)));
+        }
+
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries(order, afterValues is not null), parameters, cancellationToken: ct))).AsList();
         long? total = Paging.WantsTotal(context)
@@ -316,7 +351,7 @@ public static class TerritoriesApi
         latitude is { } lat && longitude is { } lon ? new GeoPoint(lat, lon) : null;
 
     // Rows are classes with settable properties: Dapper's constructor matching is strict about arrays and nullables.
-    private class SummaryRow
+    internal class SummaryRow
     {
         public string Id { get; init; } = "";
         public string Phase { get; init; } = "";
@@ -332,6 +367,11 @@ public static class TerritoriesApi
         public DateTime UpdatedAt { get; init; }
         public long Version { get; init; }
         public float Rank { get; init; }
+    }
+
+    private sealed class ExportRow : SummaryRow
+    {
+        public string? Geometry { get; init; }
     }
 
     private sealed class TerritoryRow : SummaryRow

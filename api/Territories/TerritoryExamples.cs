@@ -31,6 +31,17 @@ public static class TerritoryExamples
         [new TerritorySummary("2023-ti-0102", "2023-2027", "ti-0102", "Cap Excellence", [Guadeloupe], ["971"], 3, CapExcellencePoint, false, Loaded, 1)],
         new PageLinks("/v1/territories?phase=2023-2027&limit=1&cursor=WyIyMDIzLXRpLTAxMDIiXQ4TgqkD3z3F"));
 
+    public static readonly string Csv =
+        "id;phase;code;name;regionCodes;regionNames;departments;communeCount;latitude;longitude;studied;updatedAt;version\r\n" +
+        "2023-ti-0102;2023-2027;ti-0102;Cap Excellence;01;Guadeloupe;971;3;16,26051;-61,53584;false;2026-11-26T09:00:00Z;1\r\n";
+
+    public static readonly TerritoryFeatureCollection GeoJson = new("FeatureCollection",
+    [
+        new TerritoryFeature("Feature", "2023-ti-0102",
+            new GeoJsonGeometry("Point", System.Text.Json.JsonSerializer.SerializeToElement(new[] { -61.53584, 16.26051 })),
+            Page.Items[0]),
+    ]);
+
     public static readonly Page<Commune> Communes = new(
         [new Commune("97101", "Les Abymes"), new Commune("97103", "Baie-Mahault"), new Commune("97120", "Pointe-à-Pitre")],
         new PageLinks(null));

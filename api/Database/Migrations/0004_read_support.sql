@@ -21,3 +21,9 @@ create index territories_search on territories using gin (search);
 create index territories_region_codes on territories using gin (region_codes);
 create index territories_department_codes on territories using gin (department_codes);
 create index territory_groupings_siren on territory_groupings (siren);
+
+-- Perimeters for maps (GeoJSON geometry, WGS 84), owned by their territory.
+create table territory_contours (
+    territory_id text primary key references territories (id) on delete cascade,
+    geometry     jsonb not null check (geometry ->> 'type' in ('Polygon', 'MultiPolygon'))
+);
