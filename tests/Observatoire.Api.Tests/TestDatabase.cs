@@ -28,6 +28,20 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    private readonly List<string> _extraDatabases = [];
+
+    /// <summary>Another empty database on the same server, dropped with this one (for tests that need data of their own).</summary>
+    public async Task<string> CreateExtraDatabaseAsync()
+    {
+        var name = $"observatoire_extra_{Guid.NewGuid():N}"[..31];
+        await using var connection = new NpgsqlConnection(_adminConnectionString);
+        await connection.OpenAsync();
+        await using var create = new NpgsqlCommand($"create database {name}", connection);
+        await create.ExecuteNonQueryAsync();
+        _extraDatabases.Add(name);
+        return new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = name, Pooling = true }.ConnectionString;
+    }
+
     public static async Task<TestDatabase> CreateAsync()
     {
         var database = $"observatoire_test_{Guid.NewGuid():N}"[..30];
@@ -77,7 +91,10 @@ public sealed class TestDatabase : IAsyncDisposable
         }
         await using var connection = new NpgsqlConnection(_adminConnectionString);
         await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"drop database if exists {_database} with (force)", connection);
-        await drop.ExecuteNonQueryAsync();
+        foreach (var database in _extraDatabases.Append(_database))
+        {
+            await using var drop = new NpgsqlCommand($"drop database if exists {database} with (force)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
     }
 }
