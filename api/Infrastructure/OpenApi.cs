@@ -113,7 +113,10 @@ public static class OpenApi
             }
         }
 
-        private static readonly JsonSerializerOptions ExampleJson = new(JsonSerializerDefaults.Web);
+        private static readonly JsonSerializerOptions ExampleJson = new(JsonSerializerDefaults.Web)
+        {
+            DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        };
 
         private static bool IsProblem(IOpenApiSchema schema) =>
             schema is OpenApiSchemaReference reference && reference.Reference.Id is nameof(ProblemDetails) or nameof(HttpValidationProblemDetails);

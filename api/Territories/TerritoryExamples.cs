@@ -15,5 +15,6 @@ public static class TerritoryExamples
         Point: new GeoPoint(16.26051, -61.53584),
         Studied: false,
         Groupings: [new Grouping("200018653", "CA CAP Excellence", "CA")],
-        Communes: [new Commune("97101", "Les Abymes"), new Commune("97103", "Baie-Mahault"), new Commune("97120", "Pointe-à-Pitre")]);
+        Communes: [new Commune("97101", "Les Abymes"), new Commune("97103", "Baie-Mahault"), new Commune("97120", "Pointe-à-Pitre")],
+        SourceIds: ["anct-carto-superposeur-anct-ti-geom-2024", "etalab-decoupage-administratif-6-0-0", "gregoiredavid-france-geojson-communes-2018"]);
 }

@@ -1,5 +1,6 @@
 using FluentValidation;
 using Observatoire.Api.Database;
+using Observatoire.Api.Infrastructure;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Territories;
@@ -40,5 +41,6 @@ public sealed class TerritoryRequestValidator : AbstractValidator<TerritoryReque
             c.RuleFor(x => x.InseeCode).NotEmpty().Matches("^([0-9]{5}|2[AB][0-9]{3})$").WithMessage("An INSEE commune code is 5 characters, e.g. 90010 or 2A004.");
             c.RuleFor(x => x.Name).NotEmpty().MaximumLength(200);
         });
+        this.IdList(t => t.SourceIds, 50);
     }
 }
