@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Dapper;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -113,7 +114,9 @@ public static class ActorsApi
 
     public static async Task<Results<Ok<Page<ActorSummary>>, ValidationProblem>> ListActors(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, string? territory = null, string? type = null)
+        int? limit = null, string? cursor = null,
+        [Description("Only the actors acting in this territory, by id, e.g. 2018-ti2707.")] string? territory = null,
+        [Description("Only the actors of this type: organisation or person.")] string? type = null)
     {
         if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
         if (CheckType(context, type) is { } badType) return badType;
@@ -123,7 +126,8 @@ public static class ActorsApi
     }
 
     public static async Task<Results<Ok<Page<ActorSummary>>, NotFoundProblem, ValidationProblem>> ListTerritoryActors(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null, string? type = null)
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null,
+        [Description("Only the actors of this type: organisation or person.")] string? type = null)
     {
         if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
         if (CheckType(context, type) is { } badType) return badType;
@@ -199,7 +203,7 @@ public static class ActorsApi
 
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteActor(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteAsync(context, db, Collections.Actors, id, DeleteActorAndLeaveTombstone, ct);
+        References.DeleteUnlessReferencedAsync(context, db, Collections.Actors, id, DeleteActorAndLeaveTombstone, ct);
 
     private static ValidationProblem? CheckType(HttpContext context, string? type) =>
         type is null || Types.Contains(type) ? null : Problems.Validation(context, "type", $"type must be one of: {string.Join(", ", Types)}.");

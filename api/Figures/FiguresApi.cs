@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Dapper;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -96,7 +97,8 @@ public static class FiguresApi
         """;
 
     public static async Task<Results<Ok<Page<FigureResponse>>, ValidationProblem>> ListFigures(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null, string? territory = null)
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null,
+        [Description("Only the key figures on this territory, by id, e.g. 2018-ti2707.")] string? territory = null)
     {
         if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -172,7 +174,7 @@ public static class FiguresApi
         return TypedResults.Ok(replaced);
     }
 
-    public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteFigure(
+    public static Task<Results<NoContent, NotFoundProblem>> DeleteFigure(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.DeleteAsync(context, db, Collections.Figures, id, DeleteFigureAndLeaveTombstone, ct);
 

@@ -21,8 +21,12 @@ public static class OpenApi
                 Version = "1.0.0",
                 Description = """
                     The knowledge base of the observatoire des Territoires d'industrie: territories of both phases of the
-                    programme (2018-2022 and 2023-2027), with their groupings, communes and links across phases.
-                    Reads are public. Writes need an API key in the X-Api-Key header. Every error is an RFC 9457
+                    programme (2018-2022 and 2023-2027), with their groupings, communes and links across phases; the
+                    resources they mobilise, the actors (organisations, and people in their public role), the projects
+                    that combine them, the key figures on each territory and the observatory's sessions. Every record
+                    cites its sources. Facts about a studied territory belong to its 2018-2022 record.
+                    Reads are public. Writes need an API key in the X-Api-Key header. Deleting a record that others
+                    refer to answers 409 with the referring records in referencedBy. Every error is an RFC 9457
                     problem (application/problem+json).
                     """,
             });

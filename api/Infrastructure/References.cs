@@ -86,8 +86,6 @@ public static class References
         order by 1, 2
         """;
 
-    private const string ReferringToNothing = "select null::text as collection, null::text as id where false";
-
     private const string TerritoryExists = "select exists (select 1 from territories where id = @id)";
     private const string ActorExists = "select exists (select 1 from actors where id = @id)";
 
@@ -136,10 +134,21 @@ public static class References
 
     /// <summary>
     /// Runs <paramref name="deleteSql"/> (which deletes the record with @id, leaves its tombstone and returns its
-    /// id). 404 when nothing was deleted; 409 listing the referring records (under "referencedBy") when the
-    /// database refuses because other records refer to it.
+    /// id) for a collection that no other record refers to. 404 when nothing was deleted.
     /// </summary>
-    public static async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteAsync(
+    public static async Task<Results<NoContent, NotFoundProblem>> DeleteAsync(
+        HttpContext context, NpgsqlDataSource db, string collection, string id, string deleteSql, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var deleted = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(deleteSql, new { id }, cancellationToken: ct));
+        return deleted is null ? Problems.NotFound(context, $"No {Collections.Noun(collection)} has the id '{id}'.") : TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// As <see cref="DeleteAsync"/>, for a collection other records refer to: when the database refuses the
+    /// delete because of them, 409 listing the referring records (under "referencedBy").
+    /// </summary>
+    public static async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteUnlessReferencedAsync(
         HttpContext context, NpgsqlDataSource db, string collection, string id, string deleteSql, CancellationToken ct)
     {
         var noun = Collections.Noun(collection);
@@ -182,7 +191,7 @@ public static class References
         Collections.Actors => ReferringToActor,
         Collections.Resources => ReferringToResource,
         Collections.Sources => ReferringToSource,
-        _ => ReferringToNothing,
+        _ => throw new ArgumentOutOfRangeException(nameof(collection), collection, "Nothing refers to this collection."),
     };
 
     private sealed class ReferringRow

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Dapper;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -102,7 +103,8 @@ public static class ProjectsApi
         """;
 
     public static async Task<Results<Ok<Page<ProjectSummary>>, ValidationProblem>> ListProjects(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null, string? territory = null)
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null,
+        [Description("Only the projects of this territory, by id, e.g. 2018-ti2707.")] string? territory = null)
     {
         if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -178,7 +180,7 @@ public static class ProjectsApi
         return TypedResults.Ok(replaced);
     }
 
-    public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteProject(
+    public static Task<Results<NoContent, NotFoundProblem>> DeleteProject(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.DeleteAsync(context, db, Collections.Projects, id, DeleteProjectAndLeaveTombstone, ct);
 

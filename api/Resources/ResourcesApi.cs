@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Dapper;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -101,7 +102,9 @@ public static class ResourcesApi
 
     public static async Task<Results<Ok<Page<ResourceSummary>>, ValidationProblem>> ListResources(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, string? territory = null, string? kind = null)
+        int? limit = null, string? cursor = null,
+        [Description("Only the resources of this territory, by id, e.g. 2018-ti2707.")] string? territory = null,
+        [Description("Only the resources of this kind: natural, material, immaterial, human, financial or network.")] string? kind = null)
     {
         if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
         if (CheckKind(context, kind) is { } badKind) return badKind;
@@ -111,7 +114,8 @@ public static class ResourcesApi
     }
 
     public static async Task<Results<Ok<Page<ResourceSummary>>, NotFoundProblem, ValidationProblem>> ListTerritoryResources(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null, string? kind = null)
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null,
+        [Description("Only the resources of this kind: natural, material, immaterial, human, financial or network.")] string? kind = null)
     {
         if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
         if (CheckKind(context, kind) is { } badKind) return badKind;
@@ -181,7 +185,7 @@ public static class ResourcesApi
 
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteResource(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteAsync(context, db, Collections.Resources, id, DeleteResourceAndLeaveTombstone, ct);
+        References.DeleteUnlessReferencedAsync(context, db, Collections.Resources, id, DeleteResourceAndLeaveTombstone, ct);
 
     private static ValidationProblem? CheckKind(HttpContext context, string? kind) =>
         kind is null || Kinds.Contains(kind) ? null : Problems.Validation(context, "kind", $"kind must be one of: {string.Join(", ", Kinds)}.");

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using Dapper;
 using FluentValidation;
@@ -129,14 +130,17 @@ public static class SessionsApi
 
     public static async Task<Results<Ok<Page<SessionSummary>>, ValidationProblem>> ListSessions(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, string? territory = null, int? year = null)
+        int? limit = null, string? cursor = null,
+        [Description("Only the sessions that featured this territory, by id, e.g. 2018-ti2707.")] string? territory = null,
+        [Description("Only the sessions held in this year (four digits), e.g. 2020.")] int? year = null)
     {
         var (invalid, page) = await PageOf(context, db, ct, limit, cursor, territory, null, year);
         return invalid is null ? TypedResults.Ok(page!) : invalid;
     }
 
     public static async Task<Results<Ok<Page<SessionSummary>>, NotFoundProblem, ValidationProblem>> ListTerritorySessions(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null, int? year = null)
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null,
+        [Description("Only the sessions held in this year (four digits), e.g. 2020.")] int? year = null)
     {
         var (invalid, page) = await PageOf(context, db, ct, limit, cursor, id, null, year);
         if (invalid is not null) return invalid;
@@ -149,7 +153,8 @@ public static class SessionsApi
     }
 
     public static async Task<Results<Ok<Page<SessionSummary>>, NotFoundProblem, ValidationProblem>> ListActorSessions(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null, int? year = null)
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null,
+        [Description("Only the sessions held in this year (four digits), e.g. 2020.")] int? year = null)
     {
         var (invalid, page) = await PageOf(context, db, ct, limit, cursor, null, id, year);
         if (invalid is not null) return invalid;
@@ -226,7 +231,7 @@ public static class SessionsApi
         return TypedResults.Ok(replaced);
     }
 
-    public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteSession(
+    public static Task<Results<NoContent, NotFoundProblem>> DeleteSession(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.DeleteAsync(context, db, Collections.Sessions, id, DeleteSessionAndLeaveTombstone, ct);
 

@@ -131,7 +131,7 @@ public static class SourcesApi
 
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteSource(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteAsync(context, db, Collections.Sources, id, DeleteSourceAndLeaveTombstone, ct);
+        References.DeleteUnlessReferencedAsync(context, db, Collections.Sources, id, DeleteSourceAndLeaveTombstone, ct);
 
     private static async Task<SourceResponse?> ReadSource(NpgsqlDataSource db, string id, CancellationToken ct)
     {

@@ -212,7 +212,7 @@ public static class TerritoriesApi
 
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteTerritory(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteAsync(context, db, Collections.Territories, id, DeleteTerritoryAndLeaveTombstone, ct);
+        References.DeleteUnlessReferencedAsync(context, db, Collections.Territories, id, DeleteTerritoryAndLeaveTombstone, ct);
 
     private static async Task<ValidationProblem?> Validate(
         TerritoryRequest request, IValidator<TerritoryRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
