@@ -1,6 +1,12 @@
+using Observatoire.Api.Actors;
 using Observatoire.Api.Database;
+using Observatoire.Api.Figures;
 using Observatoire.Api.Health;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Projects;
+using Observatoire.Api.Resources;
+using Observatoire.Api.Sessions;
+using Observatoire.Api.Sources;
 using Observatoire.Api.Territories;
 
 var builder = WebApplication.CreateBuilder(args).UseDefaultUrl();
@@ -37,6 +43,12 @@ app.UseObservatoireOpenApi();
 
 app.MapHealthApi();
 app.MapTerritoriesApi();
+app.MapFiguresApi();
+app.MapResourcesApi();
+app.MapActorsApi();
+app.MapProjectsApi();
+app.MapSessionsApi();
+app.MapSourcesApi();
 
 await app.RunAsync();
 return 0;

@@ -59,6 +59,8 @@ public sealed record TerritorySummary(
 /// <param name="Groupings">Member EPCI and other groupings, by SIREN.</param>
 /// <param name="Predecessors">Territories of the earlier phase sharing communes with this one.</param>
 /// <param name="Successors">Territories of the later phase sharing communes with this one.</param>
+/// <param name="Figures">Key figures on the territory. Facts about a studied territory belong to its 2018-2022 record, which its 2023-2027 successor lists among its predecessors.</param>
+/// <param name="Sources">Where the territory's data come from.</param>
 /// <param name="CreatedAt">When the record was created.</param>
 /// <param name="UpdatedAt">When the record last changed.</param>
 /// <param name="Version">Row version, incremented on every change.</param>
@@ -66,6 +68,7 @@ public sealed record TerritoryResponse(
     string Id, string Phase, string Code, string Name, IReadOnlyList<Region> Regions, IReadOnlyList<string> Departments,
     int CommuneCount, int? Population, GeoPoint? Point, bool Studied, IReadOnlyList<Grouping> Groupings,
     IReadOnlyList<TerritoryLink> Predecessors, IReadOnlyList<TerritoryLink> Successors,
+    IReadOnlyList<FigureResponse> Figures, IReadOnlyList<SourceCitation> Sources,
     DateTime CreatedAt, DateTime UpdatedAt, long Version);
 
 /// <summary>The body of a territory create or replace. The id is derived from the phase and the code.</summary>
@@ -79,7 +82,8 @@ public sealed record TerritoryResponse(
 /// <param name="Studied">Whether the observatory studied it (default false).</param>
 /// <param name="Groupings">Member groupings.</param>
 /// <param name="Communes">Member communes.</param>
+/// <param name="SourceIds">Ids of the sources of these data (at most 50).</param>
 public sealed record TerritoryRequest(
     string? Phase = null, string? Code = null, string? Name = null, IReadOnlyList<string>? RegionCodes = null,
     IReadOnlyList<string>? DepartmentCodes = null, int? Population = null, GeoPoint? Point = null, bool? Studied = null,
-    IReadOnlyList<Grouping>? Groupings = null, IReadOnlyList<Commune>? Communes = null);
+    IReadOnlyList<Grouping>? Groupings = null, IReadOnlyList<Commune>? Communes = null, IReadOnlyList<string>? SourceIds = null);

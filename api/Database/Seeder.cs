@@ -23,7 +23,8 @@ public static class Seeder
     public static async Task<bool> IsEmptyAsync(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        return !await connection.ExecuteScalarAsync<bool>("select exists (select 1 from territories)");
+        // A database that has territories but no sources predates the knowledge base: it is loaded too.
+        return !await connection.ExecuteScalarAsync<bool>("select exists (select 1 from territories) and exists (select 1 from sources)");
     }
 
     public static async Task<string> SeedAsync(NpgsqlDataSource dataSource, string directory, CancellationToken ct = default)
@@ -64,8 +65,9 @@ public static class Seeder
 
         var changed = await connection.ExecuteAsync(UpsertTerritories, transaction: transaction);
         await connection.ExecuteAsync(UpsertTerritoryChildren, transaction: transaction);
+        var knowledge = await KnowledgeSeeder.SeedAsync(connection, transaction, directory, territories, ct);
         await transaction.CommitAsync(ct);
-        return $"{territories.Count} territories ({changed} written)";
+        return $"{territories.Count} territories ({changed} written); {knowledge}";
     }
 
     private const string UpsertRegions = """
@@ -113,9 +115,11 @@ public static class Seeder
         where territory_id in (select id from territories)
         on conflict (territory_id) do update set geometry = excluded.geometry
         where territory_contours.geometry is distinct from excluded.geometry;
+
+        delete from tombstones t using seed_territories s where t.entity = 'territories' and t.id = s.id;
         """;
 
-    private static async Task CopyAsync<T>(NpgsqlConnection connection, string copy, IEnumerable<T> rows,
+    internal static async Task CopyAsync<T>(NpgsqlConnection connection, string copy, IEnumerable<T> rows,
         Func<NpgsqlBinaryImporter, T, Task> write, CancellationToken ct)
     {
         await using var importer = await connection.BeginBinaryImportAsync(copy, ct);
@@ -127,7 +131,7 @@ public static class Seeder
         await importer.CompleteAsync(ct);
     }
 
-    private static async Task WriteNullable<T>(NpgsqlBinaryImporter w, T? value, NpgsqlDbType type, CancellationToken ct)
+    internal static async Task WriteNullable<T>(NpgsqlBinaryImporter w, T? value, NpgsqlDbType type, CancellationToken ct)
     {
         if (value is null) await w.WriteNullAsync(ct);
         else await w.WriteAsync(value, type, ct);

@@ -21,12 +21,15 @@ public static class OpenApi
                 Version = "1.0.0",
                 Description = """
                     The knowledge base of the observatoire des Territoires d'industrie: territories of both phases of the
-                    programme (2018-2022 and 2023-2027), with their groupings, communes and links across phases, and
-                    what the observatory learnt about them: territorial resources (ressources territoriales), actors,
-                    sessions (séances), projects and key figures, each with its sources.
+                    programme (2018-2022 and 2023-2027), with their groupings, communes and links across phases; the
+                    resources they mobilise (ressources territoriales), the actors (organisations, and people in their
+                    public role), the projects that combine them (projets de territoire), the key figures on each
+                    territory and the observatory's sessions (séances). Every record cites its sources. Facts about a
+                    studied territory belong to its 2018-2022 record.
 
                     Reads are public. Writes need an API key in the X-Api-Key header. Collections are paged with an
-                    opaque cursor (links.next and the Link header). Every error is an RFC 9457 problem
+                    opaque cursor (links.next and the Link header). Deleting a record that others refer to answers 409
+                    with the referring records in referencedBy. Every error is an RFC 9457 problem
                     (application/problem+json) with a traceId; invalid fields and parameters are named in errors.
                     """,
                 Contact = new OpenApiContact { Name = "Observatoire API", Url = new Uri("http://localhost:5080/swagger") },
@@ -47,6 +50,7 @@ public static class OpenApi
             options.NonNullableReferenceTypesAsRequired();
             options.UseAllOfToExtendReferenceSchemas();
             options.OperationFilter<RepresentationsFilter>();
+            options.OperationFilter<CommonParametersFilter>();
             options.OperationFilter<ProblemResponsesFilter>();
             options.OperationFilter<ExamplesFilter>();
             options.DocumentFilter<DocumentFilter>();
@@ -168,6 +172,28 @@ public static class OpenApi
         }
     }
 
+    /// <summary>The parameters every collection shares are described once, here, unless the handler says more.</summary>
+    private sealed class CommonParametersFilter : IOperationFilter
+    {
+        private static readonly Dictionary<string, string> Descriptions = new()
+        {
+            ["limit"] = $"Page size, 1 to {Paging.MaxLimit} (default {Paging.DefaultLimit}).",
+            ["cursor"] = "Opaque cursor from links.next of the previous page; follow that link as it is.",
+            ["id"] = "Id of the record (a URL-safe slug, e.g. 2018-ti2707).",
+        };
+
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            foreach (var parameter in (operation.Parameters ?? []).OfType<OpenApiParameter>())
+            {
+                if (string.IsNullOrEmpty(parameter.Description) && parameter.Name is not null && Descriptions.TryGetValue(parameter.Name, out var description))
+                {
+                    parameter.Description = description;
+                }
+            }
+        }
+    }
+
     /// <summary>Servers, and top-level tags with their descriptions.</summary>
     private sealed class DocumentFilter : IDocumentFilter
     {
@@ -191,13 +217,19 @@ public static class OpenApi
     {
         private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+        // Request examples leave out the optional fields they do not use.
+        private static readonly JsonSerializerOptions RequestJson = new(JsonSerializerDefaults.Web)
+        {
+            DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        };
+
         public void Apply(OpenApiOperation operation, OperationFilterContext context)
         {
             var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
             if (metadata.OfType<RequestExample>().FirstOrDefault() is { } request &&
                 operation.RequestBody?.Content?.TryGetValue("application/json", out var media) == true && media is OpenApiMediaType json)
             {
-                json.Example = JsonSerializer.SerializeToNode(request.Value, Json);
+                json.Example = JsonSerializer.SerializeToNode(request.Value, RequestJson);
             }
             foreach (var (status, response) in operation.Responses ?? [])
             {

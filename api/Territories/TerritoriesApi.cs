@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using Observatoire.Api.Database;
+using Observatoire.Api.Figures;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Sources;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Territories;
@@ -22,7 +24,7 @@ public static class TerritoriesApi
             .WithResponseExample(200, TerritoryExamples.GeoJson, Exports.GeoJsonMediaType)
             .CacheableRead();
         api.MapGet("/{id}", GetTerritory).WithName("getTerritory").WithSummary("Get a territory")
-            .WithDescription("One territory with its member groupings (EPCI) and its predecessors and successors in the other phase, derived from shared communes.")
+            .WithDescription("One territory with its member groupings (EPCI), its predecessors and successors in the other phase (derived from shared communes), its key figures and its sources. Facts about a studied territory belong to its 2018-2022 record: a 2023-2027 territory reaches them through its predecessors.")
             .WithResponseExample(200, TerritoryExamples.Response).CacheableRead();
         api.MapGet("/{id}/communes", ListTerritoryCommunes).WithName("listTerritoryCommunes").WithSummary("List a territory's communes")
             .WithDescription("The member communes of a territory, by INSEE code, paged.")
@@ -34,7 +36,7 @@ public static class TerritoriesApi
             .WithDescription("Replaces every field of a territory, member lists included. The phase and the code identify it and cannot change.")
             .WithRequestExample(TerritoryExamples.Request).WithResponseExample(200, TerritoryExamples.Response).RequireApiKey();
         api.MapDelete("/{id}", DeleteTerritory).WithName("deleteTerritory").WithSummary("Delete a territory")
-            .WithDescription("Deletes a territory; a tombstone records the deletion for incremental sync.").RequireApiKey();
+            .WithDescription("Deletes a territory with its members and its links to sources; a tombstone records the deletion for incremental sync. A territory that other records refer to (resources, projects, sessions, figures, actors) is not deleted: 409, with those records in referencedBy ([{collection, id}]).").RequireApiKey();
         return app;
     }
 
@@ -117,6 +119,11 @@ public static class TerritoriesApi
         where mine.territory_id = @id
         group by other.id, other.phase, other.code, other.name
         order by shared_communes desc, other.id;
+
+        select s.id, s.url, s.title, s.publisher, s.seen_on
+        from territory_sources x join sources s on s.id = x.source_id
+        where x.territory_id = @id
+        order by s.id;
         """;
 
     private const string SelectCommunes = """
@@ -153,6 +160,8 @@ public static class TerritoriesApi
         delete from territory_communes where territory_id = @Id;
         insert into territory_communes (territory_id, insee_code, name)
         select @Id, c, n from unnest(@CommuneCodes::text[], @CommuneNames::text[]) as c(c, n);
+        delete from territory_sources where territory_id = @Id;
+        insert into territory_sources (territory_id, source_id) select @Id, unnest(@SourceIds::text[]);
         delete from tombstones where entity = 'territories' and id = @Id;
         """;
 
@@ -303,13 +312,9 @@ public static class TerritoriesApi
     }
 
     /// <param name="id">Territory id.</param>
-    public static async Task<Results<NoContent, NotFoundProblem>> DeleteTerritory(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var deleted = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(DeleteTerritoryAndLeaveTombstone, new { id }, cancellationToken: ct));
-        return deleted is null ? Problems.NotFound(context, $"No territory has the id '{id}'.") : TypedResults.NoContent();
-    }
+    public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteTerritory(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        References.DeleteUnlessReferencedAsync(context, db, Collections.Territories, id, DeleteTerritoryAndLeaveTombstone, ct);
 
     private static async Task<ValidationProblem?> Validate(
         TerritoryRequest request, IValidator<TerritoryRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -317,27 +322,36 @@ public static class TerritoriesApi
         var result = await validator.ValidateAsync(request, ct);
         if (!result.IsValid) return Problems.Validation(context, result.ToDictionary());
 
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var unknown = await connection.ExecuteScalarAsync<string[]>(new CommandDefinition(UnknownRegions, new { codes = request.RegionCodes!.ToArray() }, cancellationToken: ct));
-        return unknown is { Length: > 0 }
-            ? Problems.Validation(context, "regionCodes", $"Unknown region code(s): {string.Join(", ", unknown)}.")
-            : null;
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        {
+            var unknown = await connection.ExecuteScalarAsync<string[]>(new CommandDefinition(UnknownRegions, new { codes = request.RegionCodes!.ToArray() }, cancellationToken: ct));
+            if (unknown is { Length: > 0 }) return Problems.Validation(context, "regionCodes", $"Unknown region code(s): {string.Join(", ", unknown)}.");
+        }
+        return await References.CheckAsync(context, db, ct, new References.Field("sourceIds", Collections.Sources, request.SourceIds));
     }
 
     private static async Task<TerritoryResponse?> ReadTerritory(NpgsqlDataSource db, string id, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(SelectTerritory, new { id }, cancellationToken: ct));
-        var row = await results.ReadSingleOrDefaultAsync<TerritoryRow>();
-        if (row is null) return null;
-        var groupings = (await results.ReadAsync<Grouping>()).AsList();
-        var links = (await results.ReadAsync<TerritoryLink>()).AsList();
+        TerritoryRow? row;
+        List<Grouping> groupings;
+        List<TerritoryLink> links;
+        SourceCitation[] sources;
+        await using (var results = await connection.QueryMultipleAsync(new CommandDefinition(SelectTerritory, new { id }, cancellationToken: ct)))
+        {
+            row = await results.ReadSingleOrDefaultAsync<TerritoryRow>();
+            if (row is null) return null;
+            groupings = (await results.ReadAsync<Grouping>()).AsList();
+            links = (await results.ReadAsync<TerritoryLink>()).AsList();
+            sources = CitationRow.ToCitations(await results.ReadAsync<CitationRow>());
+        }
+        var figures = await FiguresApi.ReadTerritoryFiguresAsync(connection, id, ct);
         return new TerritoryResponse(
             row.Id, row.Phase, row.Code, row.Name, Regions(row.RegionCodes, row.RegionNames), row.DepartmentCodes, row.CommuneCount,
             row.Population, Point(row.Latitude, row.Longitude), row.Studied, groupings,
             [.. links.Where(l => string.CompareOrdinal(l.Phase, row.Phase) < 0)],
             [.. links.Where(l => string.CompareOrdinal(l.Phase, row.Phase) > 0)],
-            row.CreatedAt, row.UpdatedAt, row.Version);
+            figures, sources, row.CreatedAt, row.UpdatedAt, row.Version);
     }
 
     private static TerritorySummary ToSummary(SummaryRow r) => new(
@@ -384,7 +398,8 @@ public static class TerritoriesApi
     private sealed record TerritoryWrite(
         string Id, string Phase, string Code, string Name, string[] RegionCodes, string[] DepartmentCodes, int CommuneCount,
         int? Population, double? Latitude, double? Longitude, bool Studied,
-        string[] GroupingSirens, string[] GroupingNames, string?[] GroupingKinds, string[] CommuneCodes, string[] CommuneNames)
+        string[] GroupingSirens, string[] GroupingNames, string?[] GroupingKinds, string[] CommuneCodes, string[] CommuneNames,
+        string[] SourceIds)
     {
         public static TerritoryWrite From(TerritoryRequest r)
         {
@@ -394,7 +409,7 @@ public static class TerritoriesApi
                 Seeder.TerritoryId(r.Phase!, r.Code!), r.Phase!, r.Code!, r.Name!.Trim(), [.. r.RegionCodes!], [.. r.DepartmentCodes!],
                 communes.Count, r.Population, r.Point?.Latitude, r.Point?.Longitude, r.Studied ?? false,
                 [.. groupings.Select(g => g.Siren)], [.. groupings.Select(g => g.Name)], [.. groupings.Select(g => g.Kind)],
-                [.. communes.Select(c => c.InseeCode)], [.. communes.Select(c => c.Name)]);
+                [.. communes.Select(c => c.InseeCode)], [.. communes.Select(c => c.Name)], [.. r.SourceIds ?? []]);
         }
     }
 }

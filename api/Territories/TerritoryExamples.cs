@@ -9,6 +9,12 @@ public static class TerritoryExamples
     private static readonly Region Guadeloupe = new("01", "Guadeloupe");
     private static readonly GeoPoint CapExcellencePoint = new(16.26051, -61.53584);
 
+    private static readonly SourceCitation AnctSource = new(
+        "anct-carto-superposeur-anct-ti-geom-2024",
+        "https://github.com/anct-carto/superposeur-anct/blob/949f7e581185229a3bef1962d8f81f5608757f0c/data/geom/geojsonV2/ti_geom.geojson",
+        "anct-carto/superposeur-anct data/geom/geojsonV2/ti_geom.geojson (commit 949f7e58, 2024-09-18 ; données ANCT du 2024-07-04)",
+        "ANCT (anct-carto, GitHub)", null);
+
     public static readonly TerritoryRequest Request = new(
         Phase: "2023-2027",
         Code: "ti-0102",
@@ -19,12 +25,14 @@ public static class TerritoryExamples
         Point: CapExcellencePoint,
         Studied: false,
         Groupings: [new Grouping("200018653", "CA CAP Excellence", "CA")],
-        Communes: [new Commune("97101", "Les Abymes"), new Commune("97103", "Baie-Mahault"), new Commune("97120", "Pointe-à-Pitre")]);
+        Communes: [new Commune("97101", "Les Abymes"), new Commune("97103", "Baie-Mahault"), new Commune("97120", "Pointe-à-Pitre")],
+        SourceIds: ["anct-carto-superposeur-anct-ti-geom-2024", "etalab-decoupage-administratif-6-0-0", "gregoiredavid-france-geojson-communes-2018"]);
 
     public static readonly TerritoryResponse Response = new(
         "2023-ti-0102", "2023-2027", "ti-0102", "Cap Excellence", [Guadeloupe], ["971"], 3, 97019, CapExcellencePoint, false,
         [new Grouping("200018653", "CA CAP Excellence", "CA")],
         [new TerritoryLink("2018-ti0101", "2018-2022", "TI0101", "Communauté d'agglomération Cap Excellence", 3)], [],
+        [], [AnctSource],
         Loaded, Loaded, 1);
 
     public static readonly Page<TerritorySummary> Page = new(

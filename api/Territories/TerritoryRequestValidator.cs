@@ -30,6 +30,7 @@ public sealed class TerritoryRequestValidator : AbstractValidator<TerritoryReque
         RuleFor(t => t.Communes).Must(c => c!.Count <= 5000).When(t => t.Communes is not null).WithMessage("At most 5000 communes.")
             .Must(c => c!.Select(x => x?.InseeCode).Distinct().Count() == c!.Count).When(t => t.Communes is not null).WithMessage("Each INSEE code may appear once.");
         RuleForEach(t => t.Communes).NotNull().SetValidator(new CommuneValidator());
+        this.IdList(t => t.SourceIds, 50);
     }
 }
 

@@ -1,0 +1,25 @@
+using FluentValidation;
+using Observatoire.Api.Infrastructure;
+using Observatoire.Contracts;
+
+namespace Observatoire.Api.Actors;
+
+public sealed class ActorRequestValidator : AbstractValidator<ActorRequest>
+{
+    public ActorRequestValidator()
+    {
+        RuleFor(a => a.Type).NotEmpty().MustBeOneOf(ActorsApi.Types);
+        RuleFor(a => a.Id).MustBeId().When(a => a.Type != "person");
+        RuleFor(a => a.Id).Null().When(a => a.Type == "person")
+            .WithMessage("A person's id is generated and opaque, so that it never carries the name: leave id out.");
+        RuleFor(a => a.Category).NotEmpty().MustBeOneOf(ActorsApi.Categories);
+        RuleFor(a => a.Name).NotEmpty().MaximumLength(Rules.NameLength);
+        RuleFor(a => a.Role).OptionalText(Rules.RoleLength);
+        RuleFor(a => a.Organisation).OptionalText(Rules.NameLength);
+        RuleFor(a => a.Website).Null().When(a => a.Type == "person")
+            .WithMessage("A person is recorded in their public role only: no website and no contact details.");
+        RuleFor(a => a.Website).MustBeHttpUrl().When(a => a.Type != "person");
+        this.IdList(a => a.TerritoryIds, 50);
+        this.IdList(a => a.SourceIds, 50);
+    }
+}

@@ -1,0 +1,270 @@
+using System.ComponentModel;
+using Dapper;
+using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Sources;
+using Observatoire.Contracts;
+
+namespace Observatoire.Api.Actors;
+
+public static class ActorsApi
+{
+    public static IEndpointRouteBuilder MapActorsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/actors").WithTags("Actors");
+
+        api.MapGet("/", ListActors).WithName("listActors").WithSummary("List actors")
+            .WithDescription("Organisations and people in their public role, ordered by id, paged with an opaque cursor (links.next and the Link header). Filters: territory (an id: the actors acting in it) and type (organisation or person).");
+        api.MapGet("/{id}", GetActor).WithName("getActor").WithSummary("Get an actor")
+            .WithDescription("One actor with the territories it acts in, its sessions, resources and projects, and its sources.");
+        api.MapPost("/", CreateActor).WithName("createActor").WithSummary("Create an actor")
+            .WithDescription("Creates an organisation or a person. An organisation's id is the one given, or else generated from its name. A person's id is always generated and opaque (\"person-…\"): it never carries the name. A person has no website and no contact details.")
+            .WithRequestExample(ActorExamples.Request).RequireApiKey();
+        api.MapPut("/{id}", ReplaceActor).WithName("replaceActor").WithSummary("Replace an actor")
+            .WithDescription("Replaces every field of an actor, its territories and sources included. The id and the type cannot change.")
+            .WithRequestExample(ActorExamples.Request).RequireApiKey();
+        api.MapDelete("/{id}", DeleteActor).WithName("deleteActor").WithSummary("Delete an actor")
+            .WithDescription("Deletes an actor with its links to territories and sources; a tombstone (collection and id only, no personal data) records the deletion for incremental sync. An actor that a resource, a project or a session refers to is not deleted: 409, with those records in referencedBy ([{collection, id}]).")
+            .RequireApiKey();
+
+        app.MapGet("/v1/territories/{id}/actors", ListTerritoryActors).WithTags("Territories")
+            .WithName("listTerritoryActors").WithSummary("List a territory's actors")
+            .WithDescription("The actors acting in a territory, ordered by id, paged. Filter: type (organisation or person).");
+        return app;
+    }
+
+    public static readonly string[] Types = ["organisation", "person"];
+
+    public static readonly string[] Categories =
+    [
+        "elected_official", "company", "project_lead", "public_agency", "cluster_or_association", "research_and_training", "financial_body", "other",
+    ];
+
+    private const string SelectSummaries = """
+        select a.id, a.type, a.category, a.name, a.role, a.organisation, a.website, a.updated_at, a.version
+        from actors a
+        where (@territory::text is null or exists (select 1 from actor_territories t where t.actor_id = a.id and t.territory_id = @territory))
+          and (@type::text is null or a.type = @type)
+          and (@after::text is null or a.id > @after)
+        order by a.id
+        limit @take + 1
+        """;
+
+    private const string SelectActor = """
+        select a.id, a.type, a.category, a.name, a.role, a.organisation, a.website, a.created_at, a.updated_at, a.version
+        from actors a
+        where a.id = @id;
+
+        select t.id, t.phase, t.code, t.name
+        from actor_territories x join territories t on t.id = x.territory_id
+        where x.actor_id = @id
+        order by t.id;
+
+        select session_id from session_speakers where actor_id = @id
+        union
+        select id from sessions where partner_actor_id = @id
+        order by 1;
+
+        select resource_id from resource_actors where actor_id = @id order by 1;
+
+        select project_id from project_actors where actor_id = @id order by 1;
+
+        select s.id, s.url, s.title, s.publisher, s.seen_on
+        from actor_sources x join sources s on s.id = x.source_id
+        where x.actor_id = @id
+        order by s.id;
+        """;
+
+    private const string InsertActor = """
+        with inserted as (
+            insert into actors (id, type, category, name, role, organisation, website)
+            values (@Id, @Type, @Category, @Name, @Role, @Organisation, @Website)
+            on conflict (id) do nothing
+            returning id
+        ), revived as (
+            delete from tombstones where entity = 'actors' and id in (select id from inserted)
+        )
+        select id from inserted
+        """;
+
+    private const string LockActorType = "select type from actors where id = @id for update";
+
+    private const string UpdateActor = """
+        update actors set category = @Category, name = @Name, role = @Role, organisation = @Organisation, website = @Website
+        where id = @Id
+        """;
+
+    // Links are replaced whole; arrays are unnested so that each list is one statement.
+    private const string ReplaceLinks = """
+        delete from actor_territories where actor_id = @Id;
+        insert into actor_territories (actor_id, territory_id) select @Id, unnest(@TerritoryIds::text[]);
+        delete from actor_sources where actor_id = @Id;
+        insert into actor_sources (actor_id, source_id) select @Id, unnest(@SourceIds::text[]);
+        """;
+
+    private const string DeleteActorAndLeaveTombstone = """
+        with deleted as (delete from actors where id = @id returning id)
+        insert into tombstones (entity, id) select 'actors', id from deleted
+        on conflict (entity, id) do update
+            set deleted_at = excluded.deleted_at, change_txid = excluded.change_txid, change_seq = excluded.change_seq
+        returning id
+        """;
+
+    public static async Task<Results<Ok<Page<ActorSummary>>, ValidationProblem>> ListActors(
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct,
+        int? limit = null, string? cursor = null,
+        [Description("Only the actors acting in this territory, by id, e.g. 2018-ti2707.")] string? territory = null,
+        [Description("Only the actors of this type: organisation or person.")] string? type = null)
+    {
+        if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
+        if (CheckType(context, type) is { } badType) return badType;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await QuerySummaries(connection, territory, type, after?[0], take, ct);
+        return TypedResults.Ok(Paging.ToPage(context, rows, take, r => [r.Id], ToSummary));
+    }
+
+    public static async Task<Results<Ok<Page<ActorSummary>>, NotFoundProblem, ValidationProblem>> ListTerritoryActors(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null,
+        [Description("Only the actors of this type: organisation or person.")] string? type = null)
+    {
+        if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
+        if (CheckType(context, type) is { } badType) return badType;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await QuerySummaries(connection, id, type, after?[0], take, ct);
+        if (rows.Count == 0 && !await References.TerritoryExistsAsync(connection, id, ct))
+        {
+            return Problems.NotFound(context, $"No territory has the id '{id}'.");
+        }
+        return TypedResults.Ok(Paging.ToPage(context, rows, take, r => [r.Id], ToSummary));
+    }
+
+    public static async Task<Results<Ok<ActorResponse>, NotFoundProblem>> GetActor(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var actor = await ReadActor(db, id, ct);
+        if (actor is null) return Problems.NotFound(context, $"No actor has the id '{id}'.");
+        context.Response.Headers.ETag = $"\"{actor.Version}\"";
+        return TypedResults.Ok(actor);
+    }
+
+    public static async Task<Results<Created<ActorResponse>, ValidationProblem, ConflictProblem>> CreateActor(
+        ActorRequest request, IValidator<ActorRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (await Validate(request, validator, context, db, ct) is { } invalid) return invalid;
+        var write = ActorWrite.From(request);
+        Func<string> generate = write.Type == "person" ? Ids.PersonId : () => Ids.Slug(write.Name);
+
+        string? id;
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        await using (var transaction = await connection.BeginTransactionAsync(ct))
+        {
+            id = await Ids.ClaimAsync(request.Id, generate, candidate =>
+                connection.ExecuteScalarAsync<string?>(new CommandDefinition(InsertActor, write with { Id = candidate }, transaction, cancellationToken: ct)));
+            if (id is null)
+            {
+                return Problems.Conflict(context, $"An actor with the id '{request.Id}' already exists.", new Dictionary<string, object?> { ["existingId"] = request.Id });
+            }
+            await connection.ExecuteAsync(new CommandDefinition(ReplaceLinks, write with { Id = id }, transaction, cancellationToken: ct));
+            await transaction.CommitAsync(ct);
+        }
+
+        var created = (await ReadActor(db, id, ct))!;
+        context.Response.Headers.ETag = $"\"{created.Version}\"";
+        return TypedResults.Created($"/v1/actors/{id}", created);
+    }
+
+    public static async Task<Results<Ok<ActorResponse>, ValidationProblem, NotFoundProblem>> ReplaceActor(
+        string id, ActorRequest request, IValidator<ActorRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (await Validate(request, validator, context, db, ct) is { } invalid) return invalid;
+        if (Ids.CheckUnchanged(context, request.Id, id) is { } changed) return changed;
+        var write = ActorWrite.From(request) with { Id = id };
+
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        await using (var transaction = await connection.BeginTransactionAsync(ct))
+        {
+            var type = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(LockActorType, new { id }, transaction, cancellationToken: ct));
+            if (type is null) return Problems.NotFound(context, $"No actor has the id '{id}'.");
+            if (type != write.Type)
+            {
+                return Problems.Validation(context, "type", $"The actor '{id}' is a {type}: the type of an actor cannot change.");
+            }
+            await connection.ExecuteAsync(new CommandDefinition(UpdateActor, write, transaction, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition(ReplaceLinks, write, transaction, cancellationToken: ct));
+            await transaction.CommitAsync(ct);
+        }
+
+        var replaced = (await ReadActor(db, id, ct))!;
+        context.Response.Headers.ETag = $"\"{replaced.Version}\"";
+        return TypedResults.Ok(replaced);
+    }
+
+    public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteActor(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        References.DeleteUnlessReferencedAsync(context, db, Collections.Actors, id, DeleteActorAndLeaveTombstone, ct);
+
+    private static ValidationProblem? CheckType(HttpContext context, string? type) =>
+        type is null || Types.Contains(type) ? null : Problems.Validation(context, "type", $"type must be one of: {string.Join(", ", Types)}.");
+
+    private static async Task<ValidationProblem?> Validate(
+        ActorRequest request, IValidator<ActorRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var result = await validator.ValidateAsync(request, ct);
+        if (!result.IsValid) return Problems.Validation(context, result.ToDictionary());
+        return await References.CheckAsync(context, db, ct,
+            new References.Field("territoryIds", Collections.Territories, request.TerritoryIds),
+            new References.Field("sourceIds", Collections.Sources, request.SourceIds));
+    }
+
+    private static async Task<List<SummaryRow>> QuerySummaries(
+        NpgsqlConnection connection, string? territory, string? type, string? after, int take, CancellationToken ct) =>
+        (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries, new { territory, type, after, take }, cancellationToken: ct))).AsList();
+
+    private static async Task<ActorResponse?> ReadActor(NpgsqlDataSource db, string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(SelectActor, new { id }, cancellationToken: ct));
+        var row = await results.ReadSingleOrDefaultAsync<ActorRow>();
+        if (row is null) return null;
+        var territories = (await results.ReadAsync<TerritoryRef>()).AsList();
+        var sessionIds = (await results.ReadAsync<string>()).AsList();
+        var resourceIds = (await results.ReadAsync<string>()).AsList();
+        var projectIds = (await results.ReadAsync<string>()).AsList();
+        var sources = CitationRow.ToCitations(await results.ReadAsync<CitationRow>());
+        return new ActorResponse(row.Id, row.Type, row.Category, row.Name, row.Role, row.Organisation, row.Website,
+            territories, sessionIds, resourceIds, projectIds, sources, row.CreatedAt, row.UpdatedAt, row.Version);
+    }
+
+    private static ActorSummary ToSummary(SummaryRow r) =>
+        new(r.Id, r.Type, r.Category, r.Name, r.Role, r.Organisation, r.Website, r.UpdatedAt, r.Version);
+
+    private class SummaryRow
+    {
+        public string Id { get; init; } = "";
+        public string Type { get; init; } = "";
+        public string Category { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string? Role { get; init; }
+        public string? Organisation { get; init; }
+        public string? Website { get; init; }
+        public DateTime UpdatedAt { get; init; }
+        public long Version { get; init; }
+    }
+
+    private sealed class ActorRow : SummaryRow
+    {
+        public DateTime CreatedAt { get; init; }
+    }
+
+    /// <summary>The parameters of an actor write, flattened for SQL.</summary>
+    private sealed record ActorWrite(
+        string Id, string Type, string Category, string Name, string? Role, string? Organisation, string? Website,
+        string[] TerritoryIds, string[] SourceIds)
+    {
+        public static ActorWrite From(ActorRequest r) => new(
+            r.Id ?? "", r.Type!, r.Category!, r.Name!.Trim(), Rules.Clean(r.Role), Rules.Clean(r.Organisation), Rules.Clean(r.Website),
+            [.. r.TerritoryIds ?? []], [.. r.SourceIds ?? []]);
+    }
+}

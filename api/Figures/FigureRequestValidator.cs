@@ -1,0 +1,27 @@
+using System.Globalization;
+using FluentValidation;
+using Observatoire.Api.Infrastructure;
+using Observatoire.Contracts;
+
+namespace Observatoire.Api.Figures;
+
+public sealed class FigureRequestValidator : AbstractValidator<FigureRequest>
+{
+    private static readonly string[] ReferenceDateFormats = ["yyyy", "yyyy-MM", "yyyy-MM-dd"];
+
+    public FigureRequestValidator()
+    {
+        RuleFor(f => f.Id).MustBeId();
+        RuleFor(f => f.TerritoryId).NotEmpty().MaximumLength(Ids.MaxLength);
+        RuleFor(f => f.Label).NotEmpty().MaximumLength(Rules.TitleLength);
+        RuleFor(f => f.ValueText).NotEmpty().MaximumLength(Rules.TitleLength);
+        RuleFor(f => f.Unit).OptionalText(50);
+        RuleFor(f => f.ReferenceDate).Must(BeAReferenceDate)
+            .WithMessage("referenceDate is the date the figure refers to, as precise as the source: YYYY, YYYY-MM or YYYY-MM-DD.");
+        this.IdList(f => f.SourceIds, 50);
+    }
+
+    /// <summary>"2019", "2020-12" or "2024-04-16", and a real date.</summary>
+    public static bool BeAReferenceDate(string? value) =>
+        value is null || System.Text.RegularExpressions.Regex.IsMatch(value, "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$") && DateTime.TryParseExact(value, ReferenceDateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
+}

@@ -1,0 +1,48 @@
+using System.Linq.Expressions;
+using FluentValidation;
+
+namespace Observatoire.Api.Infrastructure;
+
+/// <summary>Validation rules shared by the request validators.</summary>
+public static class Rules
+{
+    public const int NameLength = 200;
+    public const int TitleLength = 500;
+    public const int RoleLength = 1000;
+    public const int DescriptionLength = 4000;
+    public const int UrlLength = 2048;
+
+    /// <summary>An id chosen by the client: a slug of at most 80 characters.</summary>
+    public static IRuleBuilderOptions<T, string?> MustBeId<T>(this IRuleBuilder<T, string?> rule) => rule
+        .Must(id => id is null || Ids.IsValid(id))
+        .WithMessage($"An id is 1 to {Ids.MaxLength} lowercase letters (a-z), digits and single hyphens, e.g. 'fc-lab'.");
+
+    /// <summary>An absolute http or https URL of at most 2048 characters.</summary>
+    public static IRuleBuilderOptions<T, string?> MustBeHttpUrl<T>(this IRuleBuilder<T, string?> rule) => rule
+        .Must(url => url is null || (url.Length <= UrlLength && Uri.TryCreate(url, UriKind.Absolute, out var uri) &&
+                                     (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)))
+        .WithMessage($"'{{PropertyName}}' must be an absolute http or https URL of at most {UrlLength} characters.");
+
+    public static IRuleBuilderOptions<T, string?> MustBeOneOf<T>(this IRuleBuilder<T, string?> rule, IReadOnlyCollection<string> values) => rule
+        .Must(value => value is null || values.Contains(value))
+        .WithMessage($"'{{PropertyName}}' must be one of: {string.Join(", ", values)}.");
+
+    /// <summary>A list of ids of other records: at most <paramref name="max"/>, each once. Unknown ids are checked against the database.</summary>
+    public static void IdList<T>(this AbstractValidator<T> validator, Expression<Func<T, IReadOnlyList<string>?>> list, int max)
+    {
+        validator.RuleFor(list)
+            .Must(ids => ids is null || ids.Count <= max).WithMessage($"At most {max} ids.")
+            .Must(ids => ids is null || ids.Distinct().Count() == ids.Count).WithMessage("Each id may appear once.");
+        // The same member, typed as FluentValidation's RuleForEach expects (the property name comes from it).
+        var elements = Expression.Lambda<Func<T, IEnumerable<string>>>(list.Body, list.Parameters);
+        validator.RuleForEach(elements).NotEmpty().MaximumLength(Ids.MaxLength);
+    }
+
+    /// <summary>An optional text: when present, not blank and at most <paramref name="length"/> characters.</summary>
+    public static IRuleBuilderOptions<T, string?> OptionalText<T>(this IRuleBuilder<T, string?> rule, int length) => rule
+        .Must(text => text is null || text.Trim().Length > 0).WithMessage("'{PropertyName}' must not be blank: leave it out instead.")
+        .MaximumLength(length);
+
+    /// <summary>Trims a text and turns a blank one into null.</summary>
+    public static string? Clean(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+}

@@ -1,0 +1,247 @@
+using System.ComponentModel;
+using Dapper;
+using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Sources;
+using Observatoire.Contracts;
+
+namespace Observatoire.Api.Projects;
+
+public static class ProjectsApi
+{
+    public static IEndpointRouteBuilder MapProjectsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/projects").WithTags("Projects");
+
+        api.MapGet("/", ListProjects).WithName("listProjects").WithSummary("List projects")
+            .WithDescription("Projets de territoire, ordered by id, paged with an opaque cursor (links.next and the Link header). Filter: territory (an id).");
+        api.MapGet("/{id}", GetProject).WithName("getProject").WithSummary("Get a project")
+            .WithDescription("One project with its territory, the resources it combines, the actors involved and its sources.");
+        api.MapPost("/", CreateProject).WithName("createProject").WithSummary("Create a project")
+            .WithDescription("Creates a project. Its id is the one given, or else generated from its name.")
+            .WithRequestExample(ProjectExamples.Request).RequireApiKey();
+        api.MapPut("/{id}", ReplaceProject).WithName("replaceProject").WithSummary("Replace a project")
+            .WithDescription("Replaces every field of a project, its resources, actors and sources included. The id cannot change.")
+            .WithRequestExample(ProjectExamples.Request).RequireApiKey();
+        api.MapDelete("/{id}", DeleteProject).WithName("deleteProject").WithSummary("Delete a project")
+            .WithDescription("Deletes a project with its links to resources, actors and sources; a tombstone records the deletion for incremental sync.")
+            .RequireApiKey();
+
+        app.MapGet("/v1/territories/{id}/projects", ListTerritoryProjects).WithTags("Territories")
+            .WithName("listTerritoryProjects").WithSummary("List a territory's projects")
+            .WithDescription("The projects of a territory, ordered by id, paged. Facts about a studied territory belong to its 2018-2022 record.");
+        return app;
+    }
+
+    private const string SelectSummaries = """
+        select p.id, p.name, p.territory_id, p.status, p.year, p.updated_at, p.version
+        from projects p
+        where (@territory::text is null or p.territory_id = @territory)
+          and (@after::text is null or p.id > @after)
+        order by p.id
+        limit @take + 1
+        """;
+
+    private const string SelectProject = """
+        select p.id, p.name, p.description, p.status, p.year, p.created_at, p.updated_at, p.version,
+               t.id as territory_id, t.phase as territory_phase, t.code as territory_code, t.name as territory_name
+        from projects p join territories t on t.id = p.territory_id
+        where p.id = @id;
+
+        select r.id, r.name, r.kind
+        from project_resources x join resources r on r.id = x.resource_id
+        where x.project_id = @id
+        order by r.id;
+
+        select a.id, a.name, a.type
+        from project_actors x join actors a on a.id = x.actor_id
+        where x.project_id = @id
+        order by a.id;
+
+        select s.id, s.url, s.title, s.publisher, s.seen_on
+        from project_sources x join sources s on s.id = x.source_id
+        where x.project_id = @id
+        order by s.id;
+        """;
+
+    private const string InsertProject = """
+        with inserted as (
+            insert into projects (id, name, territory_id, description, status, year)
+            values (@Id, @Name, @TerritoryId, @Description, @Status, @Year)
+            on conflict (id) do nothing
+            returning id
+        ), revived as (
+            delete from tombstones where entity = 'projects' and id in (select id from inserted)
+        )
+        select id from inserted
+        """;
+
+    private const string UpdateProject = """
+        update projects set name = @Name, territory_id = @TerritoryId, description = @Description, status = @Status, year = @Year
+        where id = @Id
+        returning id
+        """;
+
+    // Links are replaced whole; arrays are unnested so that each list is one statement.
+    private const string ReplaceLinks = """
+        delete from project_resources where project_id = @Id;
+        insert into project_resources (project_id, resource_id) select @Id, unnest(@ResourceIds::text[]);
+        delete from project_actors where project_id = @Id;
+        insert into project_actors (project_id, actor_id) select @Id, unnest(@ActorIds::text[]);
+        delete from project_sources where project_id = @Id;
+        insert into project_sources (project_id, source_id) select @Id, unnest(@SourceIds::text[]);
+        """;
+
+    private const string DeleteProjectAndLeaveTombstone = """
+        with deleted as (delete from projects where id = @id returning id)
+        insert into tombstones (entity, id) select 'projects', id from deleted
+        on conflict (entity, id) do update
+            set deleted_at = excluded.deleted_at, change_txid = excluded.change_txid, change_seq = excluded.change_seq
+        returning id
+        """;
+
+    public static async Task<Results<Ok<Page<ProjectSummary>>, ValidationProblem>> ListProjects(
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null,
+        [Description("Only the projects of this territory, by id, e.g. 2018-ti2707.")] string? territory = null)
+    {
+        if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await QuerySummaries(connection, territory, after?[0], take, ct);
+        return TypedResults.Ok(Paging.ToPage(context, rows, take, r => [r.Id], ToSummary));
+    }
+
+    public static async Task<Results<Ok<Page<ProjectSummary>>, NotFoundProblem, ValidationProblem>> ListTerritoryProjects(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null)
+    {
+        if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await QuerySummaries(connection, id, after?[0], take, ct);
+        if (rows.Count == 0 && !await References.TerritoryExistsAsync(connection, id, ct))
+        {
+            return Problems.NotFound(context, $"No territory has the id '{id}'.");
+        }
+        return TypedResults.Ok(Paging.ToPage(context, rows, take, r => [r.Id], ToSummary));
+    }
+
+    public static async Task<Results<Ok<ProjectResponse>, NotFoundProblem>> GetProject(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var project = await ReadProject(db, id, ct);
+        if (project is null) return Problems.NotFound(context, $"No project has the id '{id}'.");
+        context.Response.Headers.ETag = $"\"{project.Version}\"";
+        return TypedResults.Ok(project);
+    }
+
+    public static async Task<Results<Created<ProjectResponse>, ValidationProblem, ConflictProblem>> CreateProject(
+        ProjectRequest request, IValidator<ProjectRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (await Validate(request, validator, context, db, ct) is { } invalid) return invalid;
+        var write = ProjectWrite.From(request);
+
+        string? id;
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        await using (var transaction = await connection.BeginTransactionAsync(ct))
+        {
+            id = await Ids.ClaimAsync(request.Id, () => Ids.Slug(write.Name), candidate =>
+                connection.ExecuteScalarAsync<string?>(new CommandDefinition(InsertProject, write with { Id = candidate }, transaction, cancellationToken: ct)));
+            if (id is null)
+            {
+                return Problems.Conflict(context, $"A project with the id '{request.Id}' already exists.", new Dictionary<string, object?> { ["existingId"] = request.Id });
+            }
+            await connection.ExecuteAsync(new CommandDefinition(ReplaceLinks, write with { Id = id }, transaction, cancellationToken: ct));
+            await transaction.CommitAsync(ct);
+        }
+
+        var created = (await ReadProject(db, id, ct))!;
+        context.Response.Headers.ETag = $"\"{created.Version}\"";
+        return TypedResults.Created($"/v1/projects/{id}", created);
+    }
+
+    public static async Task<Results<Ok<ProjectResponse>, ValidationProblem, NotFoundProblem>> ReplaceProject(
+        string id, ProjectRequest request, IValidator<ProjectRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (await Validate(request, validator, context, db, ct) is { } invalid) return invalid;
+        if (Ids.CheckUnchanged(context, request.Id, id) is { } changed) return changed;
+        var write = ProjectWrite.From(request) with { Id = id };
+
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        await using (var transaction = await connection.BeginTransactionAsync(ct))
+        {
+            var updated = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(UpdateProject, write, transaction, cancellationToken: ct));
+            if (updated is null) return Problems.NotFound(context, $"No project has the id '{id}'.");
+            await connection.ExecuteAsync(new CommandDefinition(ReplaceLinks, write, transaction, cancellationToken: ct));
+            await transaction.CommitAsync(ct);
+        }
+
+        var replaced = (await ReadProject(db, id, ct))!;
+        context.Response.Headers.ETag = $"\"{replaced.Version}\"";
+        return TypedResults.Ok(replaced);
+    }
+
+    public static Task<Results<NoContent, NotFoundProblem>> DeleteProject(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        References.DeleteAsync(context, db, Collections.Projects, id, DeleteProjectAndLeaveTombstone, ct);
+
+    private static async Task<ValidationProblem?> Validate(
+        ProjectRequest request, IValidator<ProjectRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var result = await validator.ValidateAsync(request, ct);
+        if (!result.IsValid) return Problems.Validation(context, result.ToDictionary());
+        return await References.CheckAsync(context, db, ct,
+            References.Field.One("territoryId", Collections.Territories, request.TerritoryId),
+            new References.Field("resourceIds", Collections.Resources, request.ResourceIds),
+            new References.Field("actorIds", Collections.Actors, request.ActorIds),
+            new References.Field("sourceIds", Collections.Sources, request.SourceIds));
+    }
+
+    private static async Task<List<SummaryRow>> QuerySummaries(
+        NpgsqlConnection connection, string? territory, string? after, int take, CancellationToken ct) =>
+        (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries, new { territory, after, take }, cancellationToken: ct))).AsList();
+
+    private static async Task<ProjectResponse?> ReadProject(NpgsqlDataSource db, string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(SelectProject, new { id }, cancellationToken: ct));
+        var row = await results.ReadSingleOrDefaultAsync<ProjectRow>();
+        if (row is null) return null;
+        var resources = (await results.ReadAsync<ResourceRef>()).AsList();
+        var actors = (await results.ReadAsync<ActorRef>()).AsList();
+        var sources = CitationRow.ToCitations(await results.ReadAsync<CitationRow>());
+        return new ProjectResponse(row.Id, row.Name, new TerritoryRef(row.TerritoryId, row.TerritoryPhase, row.TerritoryCode, row.TerritoryName),
+            row.Description, row.Status, row.Year, resources, actors, sources, row.CreatedAt, row.UpdatedAt, row.Version);
+    }
+
+    private static ProjectSummary ToSummary(SummaryRow r) => new(r.Id, r.Name, r.TerritoryId, r.Status, r.Year, r.UpdatedAt, r.Version);
+
+    private class SummaryRow
+    {
+        public string Id { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string TerritoryId { get; init; } = "";
+        public string? Status { get; init; }
+        public int? Year { get; init; }
+        public DateTime UpdatedAt { get; init; }
+        public long Version { get; init; }
+    }
+
+    private sealed class ProjectRow : SummaryRow
+    {
+        public string? Description { get; init; }
+        public string TerritoryPhase { get; init; } = "";
+        public string TerritoryCode { get; init; } = "";
+        public string TerritoryName { get; init; } = "";
+        public DateTime CreatedAt { get; init; }
+    }
+
+    /// <summary>The parameters of a project write, flattened for SQL.</summary>
+    private sealed record ProjectWrite(
+        string Id, string Name, string TerritoryId, string? Description, string? Status, int? Year,
+        string[] ResourceIds, string[] ActorIds, string[] SourceIds)
+    {
+        public static ProjectWrite From(ProjectRequest r) => new(
+            r.Id ?? "", r.Name!.Trim(), r.TerritoryId!, Rules.Clean(r.Description), Rules.Clean(r.Status), r.Year,
+            [.. r.ResourceIds ?? []], [.. r.ActorIds ?? []], [.. r.SourceIds ?? []]);
+    }
+}

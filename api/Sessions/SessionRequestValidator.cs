@@ -1,0 +1,43 @@
+using FluentValidation;
+using Observatoire.Api.Infrastructure;
+using Observatoire.Contracts;
+
+namespace Observatoire.Api.Sessions;
+
+public sealed class SessionRequestValidator : AbstractValidator<SessionRequest>
+{
+    public SessionRequestValidator()
+    {
+        RuleFor(s => s.Id).MustBeId();
+        RuleFor(s => s.Number).InclusiveBetween(1, 100_000);
+        RuleFor(s => s.DatePrecision).MustBeOneOf(SessionsApi.DatePrecisions);
+        RuleFor(s => s.DatePrecision).Null().When(s => s.Date is null)
+            .WithMessage("datePrecision only applies to a date: give the date too, or leave datePrecision out.");
+        RuleFor(s => s.Date).Must(d => d!.Value.Day == 1).When(s => s.Date is not null && s.DatePrecision == "month")
+            .WithMessage("With datePrecision \"month\", the date is the first day of the month, e.g. 2021-01-01.");
+        RuleFor(s => s.Date).Must(d => d!.Value is { Day: 1, Month: 1 }).When(s => s.Date is not null && s.DatePrecision == "year")
+            .WithMessage("With datePrecision \"year\", the date is 1 January of the year, e.g. 2021-01-01.");
+        RuleFor(s => s.Title).NotEmpty().MaximumLength(Rules.TitleLength);
+        RuleFor(s => s.Format).NotEmpty().MustBeOneOf(SessionsApi.Formats);
+        RuleFor(s => s.TerritoryId).OptionalText(Ids.MaxLength);
+        RuleFor(s => s.PartnerActorId).OptionalText(Ids.MaxLength);
+        RuleFor(s => s.Location).OptionalText(Rules.NameLength);
+        RuleFor(s => s.Note).OptionalText(Rules.DescriptionLength);
+        RuleFor(s => s.Links).Must(l => l is null || l.Count <= 20).WithMessage("At most 20 links.");
+        RuleForEach(s => s.Links).NotNull().ChildRules(link =>
+        {
+            link.RuleFor(l => l.Kind).NotEmpty().MustBeOneOf(SessionsApi.LinkKinds);
+            link.RuleFor(l => l.Url).MustBeHttpUrl();
+            link.RuleFor(l => l.Title).OptionalText(Rules.TitleLength);
+        });
+        RuleFor(s => s.Speakers)
+            .Must(l => l is null || l.Count <= 50).WithMessage("At most 50 speakers.")
+            .Must(l => l is null || l.Select(x => x?.ActorId).Distinct().Count() == l.Count).WithMessage("Each actor may speak once in a session.");
+        RuleForEach(s => s.Speakers).NotNull().ChildRules(speaker =>
+        {
+            speaker.RuleFor(x => x.ActorId).NotEmpty().MaximumLength(Ids.MaxLength);
+            speaker.RuleFor(x => x.Role).OptionalText(Rules.RoleLength);
+        });
+        this.IdList(s => s.SourceIds, 50);
+    }
+}

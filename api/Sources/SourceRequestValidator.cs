@@ -1,0 +1,16 @@
+using FluentValidation;
+using Observatoire.Api.Infrastructure;
+using Observatoire.Contracts;
+
+namespace Observatoire.Api.Sources;
+
+public sealed class SourceRequestValidator : AbstractValidator<SourceRequest>
+{
+    public SourceRequestValidator()
+    {
+        RuleFor(s => s.Id).MustBeId();
+        RuleFor(s => s.Url).NotEmpty().MustBeHttpUrl();
+        RuleFor(s => s.Title).OptionalText(Rules.TitleLength);
+        RuleFor(s => s.Publisher).OptionalText(Rules.NameLength);
+    }
+}
