@@ -1,3 +1,4 @@
+using Observatoire.Api.Changes;
 using Observatoire.Api.Database;
 using Observatoire.Api.Health;
 using Observatoire.Api.Infrastructure;
@@ -35,6 +36,7 @@ app.UseObservatoireOpenApi();
 
 app.MapHealthApi();
 app.MapTerritoriesApi();
+app.MapChangesApi();
 
 await app.RunAsync();
 return 0;

@@ -43,6 +43,7 @@ public static class TerritoriesApi
         from territories t
         where (@phase::text is null or t.phase = @phase)
           and (@code::text is null or t.code = @code)
+          and (@updatedSince::timestamptz is null or t.updated_at > @updatedSince)
           and (@after::text is null or t.id > @after)
         order by t.id
         limit @take + 1
@@ -121,9 +122,10 @@ public static class TerritoriesApi
     /// <param name="cursor">Opaque cursor from links.next of the previous page.</param>
     /// <param name="phase">Only territories of this phase: 2018-2022 or 2023-2027.</param>
     /// <param name="code">Only territories with this programme code (combine with phase: codes were reused).</param>
+    /// <param name="updatedSince">Only territories changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. updatedAt is when the writing transaction began, so a write that commits late can carry an earlier time than one already read, and deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
     public static async Task<Results<Ok<Page<TerritorySummary>>, ValidationProblem>> ListTerritories(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, string? phase = null, string? code = null)
+        int? limit = null, string? cursor = null, string? phase = null, string? code = null, Rfc3339DateTime? updatedSince = null)
     {
         if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
         if (phase is not null && !TerritoryRequestValidator.Phases.Contains(phase))
@@ -133,7 +135,7 @@ public static class TerritoriesApi
 
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries,
-            new { phase, code, after = after?[0], take }, cancellationToken: ct))).AsList();
+            new { phase, code, updatedSince = updatedSince?.Utc, after = after?[0], take }, cancellationToken: ct))).AsList();
         return TypedResults.Ok(Paging.ToPage(context, rows, take, r => [r.Id], ToSummary));
     }
 
