@@ -1,4 +1,5 @@
 using Observatoire.Api.Actors;
+using Observatoire.Api.Changes;
 using Observatoire.Api.Database;
 using Observatoire.Api.Figures;
 using Observatoire.Api.Health;
@@ -49,6 +50,7 @@ app.MapActorsApi();
 app.MapProjectsApi();
 app.MapSessionsApi();
 app.MapSourcesApi();
+app.MapChangesApi();
 
 await app.RunAsync();
 return 0;

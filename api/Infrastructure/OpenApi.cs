@@ -53,6 +53,7 @@ public static class OpenApi
             options.OperationFilter<CommonParametersFilter>();
             options.OperationFilter<ProblemResponsesFilter>();
             options.OperationFilter<ExamplesFilter>();
+            options.ParameterFilter<DateTimeParameterFilter>();
             options.DocumentFilter<DocumentFilter>();
             options.SchemaFilter<NullableReferenceFilter>();
             options.SchemaFilter<ValidationSchemaFilter>();
@@ -89,9 +90,9 @@ public static class OpenApi
     public static RouteHandlerBuilder WithRequestExample<T>(this RouteHandlerBuilder builder, T example) where T : notnull =>
         builder.WithMetadata(new RequestExample(example));
 
-    /// <summary>Declares an example body of a success response for the OpenAPI document.</summary>
+    /// <summary>Declares an example body of a response for the OpenAPI document: a success, or a problem more specific than the generic one.</summary>
     public static RouteHandlerBuilder WithResponseExample<T>(this RouteHandlerBuilder builder, int status, T example, string mediaType = "application/json") where T : notnull =>
-        builder.WithMetadata(new ResponseExample(status, example, mediaType));
+        builder.WithMetadata(new ResponseExample(status, example, status >= 400 ? ProblemContentType : mediaType));
 
     public sealed record RequestExample(object Value);
 
@@ -107,6 +108,7 @@ public static class OpenApi
         ("Projects", "Projets de territoire: the shared projects through which actors combine resources."),
         ("Figures", "Key figures on a territory, as the source states them."),
         ("Sources", "Where each fact comes from."),
+        ("Changes", "Incremental sync: one feed of the creations, updates and deletions of every collection, in commit order, to resume from a token."),
         ("Health", "Liveness and readiness probes."),
     ];
 
@@ -237,14 +239,15 @@ public static class OpenApi
                 foreach (var (type, content) in response.Content)
                 {
                     if (content is not OpenApiMediaType target) continue;
-                    if (type == ProblemContentType)
-                    {
-                        target.Example = ProblemExample(int.Parse(status, System.Globalization.CultureInfo.InvariantCulture), context.ApiDescription.RelativePath ?? "");
-                    }
-                    else if (metadata.OfType<ResponseExample>().FirstOrDefault(e =>
-                                 e.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) == status && e.MediaType == type) is { } example)
+                    // An endpoint's own example comes first, problems included (a 400 naming its own parameter).
+                    if (metadata.OfType<ResponseExample>().FirstOrDefault(e =>
+                            e.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) == status && e.MediaType == type) is { } example)
                     {
                         target.Example = example.Value is string text ? System.Text.Json.Nodes.JsonValue.Create(text) : JsonSerializer.SerializeToNode(example.Value, Json);
+                    }
+                    else if (type == ProblemContentType)
+                    {
+                        target.Example = ProblemExample(int.Parse(status, System.Globalization.CultureInfo.InvariantCulture), context.ApiDescription.RelativePath ?? "");
                     }
                 }
             }
@@ -276,6 +279,19 @@ public static class OpenApi
             if (status == 400) problem["errors"] = new System.Text.Json.Nodes.JsonObject { ["limit"] = new System.Text.Json.Nodes.JsonArray("limit must be between 1 and 200.") };
             problem["traceId"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
             return problem;
+        }
+    }
+
+    /// <summary>
+    /// Query parameters bound with TryParse are described as plain strings; an RFC 3339 one says it is a date-time.
+    /// </summary>
+    private sealed class DateTimeParameterFilter : IParameterFilter
+    {
+        public void Apply(IOpenApiParameter parameter, ParameterFilterContext context)
+        {
+            var type = context.ParameterInfo?.ParameterType;
+            if ((type is null ? null : Nullable.GetUnderlyingType(type) ?? type) != typeof(Rfc3339DateTime) || parameter is not OpenApiParameter target) return;
+            target.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time" };
         }
     }
 

@@ -83,19 +83,25 @@ public static class Paging
         string? next = null;
         if (rows.Count > take)
         {
-            var query = QueryHelpers.ParseQuery(context.Request.QueryString.Value);
-            var builder = new QueryBuilder();
-            foreach (var (key, values) in query)
-            {
-                if (key.Equals("cursor", StringComparison.OrdinalIgnoreCase)) continue;
-                foreach (var value in values) builder.Add(key, value ?? "");
-            }
-            builder.Add("cursor", EncodeCursor(cursorOf(rows[take - 1])));
-            next = $"{context.Request.PathBase}{context.Request.Path}{builder.ToQueryString()}";
+            next = RequestUrlWith(context, "cursor", EncodeCursor(cursorOf(rows[take - 1])));
             context.Response.Headers.Append("Link", $"<{next}>; rel=\"next\"");
         }
         var items = new List<T>(Math.Min(rows.Count, take));
         for (var i = 0; i < rows.Count && i < take; i++) items.Add(map(rows[i]));
         return new Page<T>(items, new PageLinks(next), total);
+    }
+
+    /// <summary>The URL of this request with <paramref name="parameter"/> set to <paramref name="value"/>, other parameters kept.</summary>
+    public static string RequestUrlWith(HttpContext context, string parameter, string value)
+    {
+        var query = QueryHelpers.ParseQuery(context.Request.QueryString.Value);
+        var builder = new QueryBuilder();
+        foreach (var (key, values) in query)
+        {
+            if (key.Equals(parameter, StringComparison.OrdinalIgnoreCase)) continue;
+            foreach (var v in values) builder.Add(key, v ?? "");
+        }
+        builder.Add(parameter, value);
+        return $"{context.Request.PathBase}{context.Request.Path}{builder.ToQueryString()}";
     }
 }

@@ -37,7 +37,10 @@ public static partial class Querying
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
         return type == typeof(string) || type == typeof(int) || type == typeof(long) || type == typeof(bool) ||
-               type == typeof(DateTime) || type == typeof(DateTimeOffset) || type == typeof(DateOnly) || type.IsEnum;
+               type == typeof(DateTime) || type == typeof(DateTimeOffset) || type == typeof(DateOnly) || type.IsEnum ||
+               // Types bound from one string by their own TryParse, such as Rfc3339DateTime.
+               type.GetMethod("TryParse", BindingFlags.Public | BindingFlags.Static, [typeof(string), type.MakeByRefType()]) is not null ||
+               type.GetMethod("TryParse", BindingFlags.Public | BindingFlags.Static, [typeof(string), typeof(IFormatProvider), type.MakeByRefType()]) is not null;
     }
 
     /// <summary>

@@ -182,7 +182,7 @@ public static class TerritoriesApi
     /// <param name="epci">Only territories with this member grouping (SIREN of an EPCI, e.g. 200069052).</param>
     /// <param name="commune">Only territories with this commune (INSEE code, e.g. 90010): which Territoire d'industrie is my commune in?</param>
     /// <param name="studied">Only territories the observatory studied (true) or did not (false).</param>
-    /// <param name="updatedSince">Only territories changed after this instant (RFC 3339).</param>
+    /// <param name="updatedSince">Only territories changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. updatedAt is when the writing transaction began, so a write that commits late can carry an earlier time than one already read, and deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
     /// <param name="q">Search in names and codes, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes.</param>
     /// <param name="sort">Sort keys, comma-separated, - for descending: id, name, code, phase, communeCount, updatedAt, relevance (with q). Default: id, or -relevance with q. The id always breaks ties.</param>
     /// <param name="format">json (default), csv or geojson; overrides the Accept header (application/json, text/csv, application/geo+json). CSV and GeoJSON hold every matching territory, unpaged.</param>
@@ -191,7 +191,7 @@ public static class TerritoriesApi
     public static async Task<Results<Ok<Page<TerritorySummary>>, CsvResult, TerritoryGeoJsonResult, ValidationProblem>> ListTerritories(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
         int? limit = null, string? cursor = null, string? phase = null, string? code = null, string? region = null,
-        string? department = null, string? epci = null, string? commune = null, bool? studied = null, DateTimeOffset? updatedSince = null,
+        string? department = null, string? epci = null, string? commune = null, bool? studied = null, Rfc3339DateTime? updatedSince = null,
         string? q = null, string? sort = null, string? format = null, string? delimiter = null, string? geometry = null)
     {
         if (Exports.Negotiate(context, format, out var representation, ExportFormat.Csv, ExportFormat.GeoJson) is { } invalidFormat) return invalidFormat;
@@ -215,7 +215,7 @@ public static class TerritoriesApi
             return Problems.Validation(context, "cursor", "The cursor belongs to another sort order. Use the links.next URL of a previous page as it is.");
         }
 
-        var parameters = new DynamicParameters(new { phase, code, region, department, epci, commune, studied, updatedSince, query, take });
+        var parameters = new DynamicParameters(new { phase, code, region, department, epci, commune, studied, updatedSince = updatedSince?.Utc, query, take });
         order.AddCursor(parameters, afterValues);
         if (representation == ExportFormat.Csv)
         {

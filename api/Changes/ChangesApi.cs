@@ -1,0 +1,114 @@
+using System.Globalization;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Observatoire.Api.Infrastructure;
+using Observatoire.Contracts;
+
+namespace Observatoire.Api.Changes;
+
+public static class ChangesApi
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+    public const string InvalidSince = "The since token is not valid. Use the links.next URL of a previous page as it is.";
+
+    public static IEndpointRouteBuilder MapChangesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/changes").WithTags("Changes");
+        api.MapGet("/", ListChanges).WithName("listChanges").WithSummary("Read the change feed")
+            .WithDescription("The creations, updates and deletions of every collection, in commit order: each record appears once, at the position of its latest change. " +
+                "Start without since to replay everything into an empty copy, then follow links.next, which is always present: at the end of the feed " +
+                "(caughtUp true, items possibly empty) it resumes after the last change served. Apply each entry in order: read the record at href when it was " +
+                "created or updated (on a 404, it has been deleted since: remove it), remove it when it was deleted. A copy that does so converges to the API's data. " +
+                "A change is served once every transaction that began writing before it has ended, so that one committing late is never skipped: a long write delays " +
+                "the feed, it loses nothing. The Link header carries rel=\"next\" only while more pages are ready.")
+            .WithResponseExample(200, ChangesExamples.Page)
+            .WithResponseExample(400, ChangesExamples.InvalidSinceProblem);
+        return app;
+    }
+
+    // Tombstones hold the deletions of every collection; then one line per collection. Only the changes of
+    // transactions older than the oldest one still running are served: a transaction that commits later has an
+    // id at or above that horizon, so its changes sort after everything served so far and no token has passed them.
+    // pg_current_snapshot() is the snapshot of this statement: every change below its xmin is visible to it.
+    private const string SelectChanges = """
+        select collection, id, version, changed_at, change_txid::text as txid, change_seq as seq
+        from (
+                      select entity as collection, id, null::bigint as version, deleted_at as changed_at, change_txid, change_seq from tombstones
+            union all select 'territories', id, version, updated_at, change_txid, change_seq from territories
+            union all select 'resources', id, version, updated_at, change_txid, change_seq from resources
+            union all select 'actors', id, version, updated_at, change_txid, change_seq from actors
+            union all select 'sessions', id, version, updated_at, change_txid, change_seq from sessions
+            union all select 'projects', id, version, updated_at, change_txid, change_seq from projects
+            union all select 'figures', id, version, updated_at, change_txid, change_seq from figures
+            union all select 'sources', id, version, updated_at, change_txid, change_seq from sources
+        ) changes
+        where (change_txid, change_seq) > (@txid::xid8, @seq)
+          and change_txid < pg_snapshot_xmin(pg_current_snapshot())
+        order by change_txid, change_seq
+        limit @take + 1
+        """;
+
+    /// <param name="since">Where to resume: the token in links.next of a previous page. Absent: from the beginning of the feed.</param>
+    /// <param name="limit">Page size, 1 to 1000 (default 100).</param>
+    public static async Task<Results<Ok<ChangesPage>, ValidationProblem>> ListChanges(
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? since = null)
+    {
+        var take = limit ?? DefaultLimit;
+        if (take is < 1 or > MaxLimit) return Problems.Validation(context, "limit", $"limit must be between 1 and {MaxLimit}.");
+        var from = FeedPosition.Start;
+        if (since is not null && !FeedPosition.TryDecode(since, out from)) return Problems.Validation(context, "since", InvalidSince);
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = (await connection.QueryAsync<ChangeRow>(new CommandDefinition(SelectChanges,
+            new { txid = from.Txid, seq = from.Seq, take }, cancellationToken: ct))).AsList();
+
+        var served = rows.Take(take).ToList();
+        var last = served.Count == 0 ? from : new FeedPosition(served[^1].Txid, served[^1].Seq);
+        var caughtUp = rows.Count <= take;
+        var next = Paging.RequestUrlWith(context, "since", last.Encode());
+        if (!caughtUp) context.Response.Headers.Append("Link", $"<{next}>; rel=\"next\"");
+        return TypedResults.Ok(new ChangesPage([.. served.Select(r => ToEntry(context, r))], new ChangesLinks(next), caughtUp));
+    }
+
+    private static ChangeEntry ToEntry(HttpContext context, ChangeRow row) => row.Version switch
+    {
+        null => new ChangeEntry(row.Collection, row.Id, "deleted", null, row.ChangedAt, null),
+        var version => new ChangeEntry(row.Collection, row.Id, version == 1 ? "created" : "updated", version, row.ChangedAt,
+            $"{context.Request.PathBase}/v1/{row.Collection}/{Uri.EscapeDataString(row.Id)}"),
+    };
+
+    private sealed class ChangeRow
+    {
+        public string Collection { get; init; } = "";
+        public string Id { get; init; } = "";
+        public long? Version { get; init; }
+        public DateTime ChangedAt { get; init; }
+        public string Txid { get; init; } = "";
+        public long Seq { get; init; }
+    }
+}
+
+/// <summary>
+/// A position in the change feed: the transaction id and sequence number of the last change served. It travels
+/// as an opaque, integrity-checked token (see <see cref="Paging.EncodeCursor"/>).
+/// </summary>
+public readonly record struct FeedPosition(string Txid, long Seq)
+{
+    private const string Kind = "changes";
+
+    public static readonly FeedPosition Start = new("0", 0);
+
+    public string Encode() => Paging.EncodeCursor(Kind, Txid, Seq.ToString(CultureInfo.InvariantCulture));
+
+    public static bool TryDecode(string token, out FeedPosition position)
+    {
+        position = Start;
+        if (Paging.DecodeCursor(token, 3) is not [Kind, var txid, var seq]) return false;
+        if (!ulong.TryParse(txid, NumberStyles.None, CultureInfo.InvariantCulture, out var x) ||
+            !long.TryParse(seq, NumberStyles.None, CultureInfo.InvariantCulture, out var s)) return false;
+        position = new FeedPosition(x.ToString(CultureInfo.InvariantCulture), s);
+        return true;
+    }
+}
