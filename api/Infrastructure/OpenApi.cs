@@ -51,6 +51,7 @@ public static class OpenApi
             options.UseAllOfToExtendReferenceSchemas();
             options.OperationFilter<RepresentationsFilter>();
             options.OperationFilter<CommonParametersFilter>();
+            options.OperationFilter<Deprecation.OperationFilter>();
             options.OperationFilter<ProblemResponsesFilter>();
             options.OperationFilter<ExamplesFilter>();
             options.ParameterFilter<DateTimeParameterFilter>();
