@@ -230,4 +230,37 @@ public sealed class TerritoryWriteTests
         Assert.That(tombstones, Is.EqualTo(1));
         await (await _writer.DeleteAsync($"/v1/territories/{id}")).ShouldBeProblem(404);
     }
+
+    [Test]
+    public async Task Changing_a_territorys_communes_moves_the_version_of_the_territories_it_links_to()
+    {
+        // A 2023-2027 territory of this test's own with a commune of Lacq-Pau-Tarbes (TI7505) only.
+        var code = TerritoryRequests.FreshCode2023();
+        var id = TerritoryRequests.IdOf(code);
+        var request = TerritoryRequests.Valid(code);
+        request["communes"] = new[] { new { inseeCode = "64445", name = "Pau" } };
+        request["regionCodes"] = new[] { "75" };
+        request["departmentCodes"] = new[] { "64" };
+        (await _writer.PostJson("/v1/territories", request)).EnsureSuccessStatusCode();
+        var linked = await (await _anonymous.GetAsync("/v1/territories/2018-ti7505")).JsonBody();
+        Assert.That(linked["successors"]!.AsArray().Select(s => (string?)s!["id"]), Does.Contain(id));
+
+        request["communes"] = new[] { new { inseeCode = "90010", name = "Belfort" } };
+        (await _writer.PutJson($"/v1/territories/{id}", request)).EnsureSuccessStatusCode();
+        var after = await (await _anonymous.GetAsync("/v1/territories/2018-ti7505")).JsonBody();
+        Assert.Multiple(() =>
+        {
+            Assert.That(after["successors"]!.AsArray().Select(s => (string?)s!["id"]), Does.Not.Contain(id));
+            Assert.That((long)after["version"]!, Is.GreaterThan((long)linked["version"]!));
+        });
+
+        var nordFrancheComte = await (await _anonymous.GetAsync("/v1/territories/2018-ti2707")).JsonBody();
+        (await _writer.DeleteAsync($"/v1/territories/{id}")).EnsureSuccessStatusCode();
+        var afterDelete = await (await _anonymous.GetAsync("/v1/territories/2018-ti2707")).JsonBody();
+        Assert.Multiple(() =>
+        {
+            Assert.That(afterDelete["successors"]!.AsArray().Select(s => (string?)s!["id"]), Does.Not.Contain(id));
+            Assert.That((long)afterDelete["version"]!, Is.GreaterThan((long)nordFrancheComte["version"]!));
+        });
+    }
 }
