@@ -52,6 +52,7 @@ public static class OpenApi
             options.OperationFilter<RepresentationsFilter>();
             options.OperationFilter<CommonParametersFilter>();
             options.OperationFilter<Deprecation.OperationFilter>();
+            options.OperationFilter<SparseFields.OperationFilter>();
             options.OperationFilter<ProblemResponsesFilter>();
             options.OperationFilter<ExamplesFilter>();
             options.ParameterFilter<DateTimeParameterFilter>();

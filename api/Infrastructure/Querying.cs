@@ -24,7 +24,10 @@ public static partial class Querying
                 .ToHashSet(StringComparer.OrdinalIgnoreCase);
             return async context =>
             {
-                var unknown = context.HttpContext.Request.Query.Keys.Where(k => !declared.Contains(k)).ToList();
+                // fields= is declared by its own filter rather than by a handler parameter.
+                var sparse = context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<SparseFields.Metadata>() is not null;
+                var unknown = context.HttpContext.Request.Query.Keys
+                    .Where(k => !declared.Contains(k) && !(sparse && k.Equals("fields", StringComparison.OrdinalIgnoreCase))).ToList();
                 if (unknown.Count == 0) return await next(context);
                 var allowed = string.Join(", ", declared.Order(StringComparer.Ordinal));
                 return Problems.Validation(context.HttpContext, unknown.ToDictionary(k => k, k => new[] { $"Unknown parameter '{k}'. This operation takes: {allowed}." }));

@@ -22,6 +22,7 @@ public static class TerritoriesApi
             .WithResponseExample(200, TerritoryExamples.Page)
             .WithResponseExample(200, TerritoryExamples.Csv, Exports.CsvMediaType)
             .WithResponseExample(200, TerritoryExamples.GeoJson, Exports.GeoJsonMediaType)
+            .WithSparseFields<TerritorySummary>()
             .CacheableRead();
         api.MapGet("/{id}", GetTerritory).WithName("getTerritory").WithSummary("Get a territory")
             .WithDescription("One territory with its member groupings (EPCI), its predecessors and successors in the other phase (derived from shared communes), its key figures and its sources. Facts about a studied territory belong to its 2018-2022 record: a 2023-2027 territory reaches them through its predecessors.")

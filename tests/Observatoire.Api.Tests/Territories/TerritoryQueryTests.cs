@@ -197,4 +197,22 @@ public sealed class TerritoryQueryTests
             Assert.That(empty["links"]!["next"], Is.Null);
         });
     }
+
+    [Test]
+    public async Task Sparse_fields_keep_only_the_members_asked_for_and_the_id_on_every_page()
+    {
+        var first = await (await _client.GetAsync("/v1/territories?phase=2018-2022&fields=name,point&limit=100")).JsonBody();
+        var items = first["items"]!.AsArray().Concat((await All((string)first["links"]!["next"]!)).Select(i => (JsonNode?)i)).ToList();
+        Assert.That(items, Has.Count.GreaterThanOrEqualTo(148));
+        Assert.That(items.All(i => i!.AsObject().Select(p => p.Key).Order().SequenceEqual(new[] { "id", "name", "point" })));
+        var nfc = items.Single(i => (string?)i!["id"] == "2018-ti2707")!;
+        Assert.That((string?)nfc["name"], Is.EqualTo("Nord Franche-Comté"));
+    }
+
+    [TestCase("fields=colour")]
+    [TestCase("fields=")]
+    public async Task Unknown_sparse_fields_are_a_problem_naming_fields(string query)
+    {
+        await (await _client.GetAsync($"/v1/territories?{query}")).ShouldBeValidationProblem("fields");
+    }
 }
