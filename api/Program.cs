@@ -6,6 +6,7 @@ using Observatoire.Api.Health;
 using Observatoire.Api.Infrastructure;
 using Observatoire.Api.Projects;
 using Observatoire.Api.Resources;
+using Observatoire.Api.Search;
 using Observatoire.Api.Sessions;
 using Observatoire.Api.Sources;
 using Observatoire.Api.Territories;
@@ -51,6 +52,7 @@ app.MapProjectsApi();
 app.MapSessionsApi();
 app.MapSourcesApi();
 app.MapChangesApi();
+app.MapSearchApi();
 
 await app.RunAsync();
 return 0;

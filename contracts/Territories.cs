@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Observatoire.Contracts;
 
 /// <summary>A region (INSEE code and name).</summary>
@@ -64,12 +66,28 @@ public sealed record TerritorySummary(
 /// <param name="CreatedAt">When the record was created.</param>
 /// <param name="UpdatedAt">When the record last changed.</param>
 /// <param name="Version">Row version, incremented on every change.</param>
+/// <param name="Included">The related collections asked for with include=; absent when none was asked for.</param>
 public sealed record TerritoryResponse(
     string Id, string Phase, string Code, string Name, IReadOnlyList<Region> Regions, IReadOnlyList<string> Departments,
     int CommuneCount, int? Population, GeoPoint? Point, bool Studied, IReadOnlyList<Grouping> Groupings,
     IReadOnlyList<TerritoryLink> Predecessors, IReadOnlyList<TerritoryLink> Successors,
     IReadOnlyList<FigureResponse> Figures, IReadOnlyList<SourceCitation> Sources,
-    DateTime CreatedAt, DateTime UpdatedAt, long Version);
+    DateTime CreatedAt, DateTime UpdatedAt, long Version,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TerritoryIncluded? Included = null);
+
+/// <summary>
+/// The records related to a territory that a read asked for with include=, each list whole, in the order of its
+/// relation route (/v1/territories/{id}/resources and so on). A collection that was not asked for is absent.
+/// </summary>
+/// <param name="Resources">The resources the territory mobilises, by id (include=resources).</param>
+/// <param name="Actors">The actors acting in the territory, by id (include=actors).</param>
+/// <param name="Sessions">The sessions that featured the territory, by number then id (include=sessions).</param>
+/// <param name="Projects">The projects of the territory, by id (include=projects).</param>
+public sealed record TerritoryIncluded(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ResourceSummary>? Resources = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ActorSummary>? Actors = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SessionSummary>? Sessions = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ProjectSummary>? Projects = null);
 
 /// <summary>The body of a territory create or replace. The id is derived from the phase and the code.</summary>
 /// <param name="Phase">Programme phase: "2018-2022" or "2023-2027".</param>

@@ -15,7 +15,7 @@ public static class ChangesApi
 
     public static IEndpointRouteBuilder MapChangesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/changes").WithTags("Changes");
+        var api = app.MapGroup("/v1/changes").WithTags("Changes").RejectUnknownQueryParameters();
         api.MapGet("/", ListChanges).WithName("listChanges").WithSummary("Read the change feed")
             .WithDescription("The creations, updates and deletions of every collection, in commit order: each record appears once, at the position of its latest change. " +
                 "Start without since to replay everything into an empty copy, then follow links.next, which is always present: at the end of the feed " +

@@ -110,6 +110,7 @@ public static class OpenApi
         ("Projects", "Projets de territoire: the shared projects through which actors combine resources."),
         ("Figures", "Key figures on a territory, as the source states them."),
         ("Sources", "Where each fact comes from."),
+        ("Search", "French full-text search across every collection, best hits first, with highlighted snippets."),
         ("Changes", "Incremental sync: one feed of the creations, updates and deletions of every collection, in commit order, to resume from a token."),
         ("Health", "Liveness and readiness probes."),
     ];

@@ -1,5 +1,4 @@
-using System.ComponentModel;
-using System.Globalization;
+using System.Diagnostics;
 using Dapper;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,28 +13,53 @@ public static class SessionsApi
 {
     public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/sessions").WithTags("Sessions");
+        var api = app.MapGroup("/v1/sessions").WithTags("Sessions").RejectUnknownQueryParameters();
 
         api.MapGet("/", ListSessions).WithName("listSessions").WithSummary("List sessions")
-            .WithDescription("Séances de l'observatoire, ordered by number (sessions without a number last) then id, paged with an opaque cursor (links.next and the Link header). Filters: territory (an id: the sessions that featured it) and year (of the session's date).");
+            .WithDescription("Séances de l'observatoire, ordered by number (sessions without a number last) then id, paged with an opaque cursor (links.next and the Link header). " +
+                "Filters: territory, year, from and to (dates, inclusive), sessionFormat, speaker, updatedSince and q (French full-text search in titles, places and notes). " +
+                "The total comes with Prefer: count=exact. format=csv (or Accept: text/csv) exports every matching session as CSV; format=ics (or Accept: text/calendar) " +
+                "as an iCalendar feed, like /v1/sessions.ics.")
+            .WithResponseExample(200, SessionExamples.Page)
+            .WithResponseExample(200, SessionExamples.Csv, Exports.CsvMediaType)
+            .WithResponseExample(200, SessionExamples.Calendar, Exports.CalendarMediaType)
+            .CacheableRead();
+        app.MapGet("/v1/sessions.ics", SessionsCalendar).WithTags("Sessions").RejectUnknownQueryParameters()
+            .WithName("getSessionsCalendar").WithSummary("Subscribe to the sessions as a calendar")
+            .WithDescription("The sessions as an iCalendar feed (RFC 5545, text/calendar) that a calendar application can subscribe to: one all-day event per session " +
+                "held on a known day, with its title, place, territory, partner and speakers, and the URL of its first document. Sessions known only to the month " +
+                "or the year, and sessions without a date, are left out. Takes the filters of /v1/sessions; the events come in date order.")
+            .WithResponseExample(200, SessionExamples.Calendar, Exports.CalendarMediaType)
+            .WithResponseExample(400, SessionExamples.InvalidDateProblem)
+            .CacheableRead();
         api.MapGet("/{id}", GetSession).WithName("getSession").WithSummary("Get a session")
-            .WithDescription("One session with its featured territory, its partner, its documents, its speakers and its sources.");
+            .WithDescription("One session with its featured territory, its partner, its documents, its speakers and its sources.")
+            .WithResponseExample(200, SessionExamples.Response)
+            .CacheableRead();
         api.MapPost("/", CreateSession).WithName("createSession").WithSummary("Create a session")
             .WithDescription("Creates a session with its documents and speakers. Its id is the one given, or else \"seance-NN\" from its number, or else generated. The number is unique.")
-            .WithRequestExample(SessionExamples.Request).RequireApiKey();
+            .WithRequestExample(SessionExamples.Request).WithResponseExample(201, SessionExamples.Response).RequireApiKey();
         api.MapPut("/{id}", ReplaceSession).WithName("replaceSession").WithSummary("Replace a session")
             .WithDescription("Replaces every field of a session; its documents, speakers and sources are replaced with it. The id cannot change.")
-            .WithRequestExample(SessionExamples.Request).RequireApiKey();
+            .WithRequestExample(SessionExamples.Request).WithResponseExample(200, SessionExamples.Response).RequireApiKey();
         api.MapDelete("/{id}", DeleteSession).WithName("deleteSession").WithSummary("Delete a session")
             .WithDescription("Deletes a session; its documents, speakers and source links go with it. A tombstone records the deletion for incremental sync.")
             .RequireApiKey();
 
-        app.MapGet("/v1/territories/{id}/sessions", ListTerritorySessions).WithTags("Territories")
+        app.MapGet("/v1/territories/{id}/sessions", ListTerritorySessions).WithTags("Territories").RejectUnknownQueryParameters()
             .WithName("listTerritorySessions").WithSummary("List the sessions that featured a territory")
-            .WithDescription("The sessions that featured a territory, ordered by number then id, paged. Filter: year.");
-        app.MapGet("/v1/actors/{id}/sessions", ListActorSessions).WithTags("Actors")
+            .WithDescription("The sessions that featured a territory, ordered by number then id, paged. Takes the filters, sorts and formats of /v1/sessions (CSV, iCalendar), territory aside.")
+            .WithResponseExample(200, SessionExamples.TerritoryPage)
+            .WithResponseExample(200, SessionExamples.Csv, Exports.CsvMediaType)
+            .WithResponseExample(200, SessionExamples.Calendar, Exports.CalendarMediaType)
+            .CacheableRead();
+        app.MapGet("/v1/actors/{id}/sessions", ListActorSessions).WithTags("Actors").RejectUnknownQueryParameters()
             .WithName("listActorSessions").WithSummary("List an actor's sessions")
-            .WithDescription("The sessions where an actor spoke or that it co-organised, ordered by number then id, paged. Filter: year.");
+            .WithDescription("The sessions where an actor spoke or that it co-organised, ordered by number then id, paged. Takes the filters, sorts and formats of /v1/sessions (CSV, iCalendar), speaker aside.")
+            .WithResponseExample(200, SessionExamples.ActorPage)
+            .WithResponseExample(200, SessionExamples.Csv, Exports.CsvMediaType)
+            .WithResponseExample(200, SessionExamples.Calendar, Exports.CalendarMediaType)
+            .CacheableRead();
         return app;
     }
 
@@ -43,20 +67,77 @@ public static class SessionsApi
     public static readonly string[] DatePrecisions = ["day", "month", "year"];
     public static readonly string[] LinkKinds = ["presentation", "report", "video", "minutes"];
 
-    private const string SelectSummaries = """
-        select s.id, s.number, s.date, s.date_precision, s.title, s.format, s.territory_id, s.updated_at, s.version
+    private const string SummaryColumns = """
+        s.id, s.number, s.date, s.date_precision, s.title, s.format, s.territory_id, s.updated_at, s.version,
+        coalesce(ts_rank(s.search, to_tsquery('observatoire', @query)), 0) as rank
+        """;
+
+    // Every filter is optional: a null parameter leaves its line true. @actor is the actor of /v1/actors/{id}/sessions:
+    // a speaker or the partner.
+    private const string ListFilters = """
+        (@territory::text is null or s.territory_id = @territory)
+        and (@year::int is null or (s.date >= make_date(@year, 1, 1) and s.date < make_date(@year + 1, 1, 1)))
+        and (@from::date is null or s.date >= @from::date)
+        and (@to::date is null or s.date <= @to::date)
+        and (@sessionFormat::text is null or s.format = @sessionFormat)
+        and (@speaker::text is null or exists (select 1 from session_speakers sp where sp.session_id = s.id and sp.actor_id = @speaker))
+        and (@actor::text is null or s.partner_actor_id = @actor
+             or exists (select 1 from session_speakers sp where sp.session_id = s.id and sp.actor_id = @actor))
+        and (@updatedSince::timestamptz is null or s.updated_at > @updatedSince)
+        and (@query::text is null or s.search @@ to_tsquery('observatoire', @query))
+        """;
+
+    // Number and date may be null: such sessions sort as if after every other (last ascending, first descending),
+    // which keeps the keyset comparisons total.
+    private static readonly Dictionary<string, Querying.SortKey<SummaryRow>> SortKeys = new()
+    {
+        ["id"] = new("s.id", "text", r => r.Id),
+        ["number"] = new("coalesce(s.number, 2147483647)", "integer", r => r.Number ?? int.MaxValue),
+        ["date"] = new("coalesce(s.date, 'infinity'::date)", "date", r => r.Date is { } date ? date : "infinity"),
+        ["title"] = new("s.title", "text", r => r.Title),
+        ["updatedAt"] = new("s.updated_at", "timestamptz", r => r.UpdatedAt),
+        ["relevance"] = new("coalesce(ts_rank(s.search, to_tsquery('observatoire', @query)), 0)", "real", r => r.Rank),
+    };
+
+    private static readonly Querying.Sort<SummaryRow> DefaultOrder = new([("number", SortKeys["number"], false), ("id", SortKeys["id"], false)]);
+
+    private static string SelectSummaries(Querying.Sort<SummaryRow> sort, bool after) => $"""
+        select {SummaryColumns}
         from sessions s
-        where (@territory::text is null or s.territory_id = @territory)
-          and (@year::int is null or (s.date >= make_date(@year, 1, 1) and s.date < make_date(@year + 1, 1, 1)))
-          and (@actor::text is null or s.partner_actor_id = @actor
-               or exists (select 1 from session_speakers sp where sp.session_id = s.id and sp.actor_id = @actor))
-          and (@afterId::text is null
-               or (@afterNumber::int is null and s.number is null and s.id > @afterId)
-               or (@afterNumber::int is not null
-                   and (s.number is null or s.number > @afterNumber or (s.number = @afterNumber and s.id > @afterId))))
-        order by s.number nulls last, s.id
+        where {ListFilters}
+          and {(after ? sort.After : "true")}
+        order by {sort.OrderBy}
         limit @take + 1
         """;
+
+    private static string SelectForExport(Querying.Sort<SummaryRow> sort) => $"""
+        select {SummaryColumns}
+        from sessions s
+        where {ListFilters}
+        order by {sort.OrderBy}
+        """;
+
+    private const string CountSummaries = $"""
+        select count(*) from sessions s where {ListFilters}
+        """;
+
+    // The calendar holds the sessions known to the day, in date order, each with what its event describes.
+    private const string SelectForCalendar = $"""
+        select s.id, s.number, s.date, s.title, s.format, s.location, s.updated_at, s.version,
+               t.name as territory_name, p.name as partner_name,
+               (select l.url from session_links l where l.session_id = s.id and l.url is not null order by l.position limit 1) as url,
+               array(select a.name || coalesce(' (' || sp.role || ')', '')
+                     from session_speakers sp join actors a on a.id = sp.actor_id
+                     where sp.session_id = s.id order by sp.position) as speakers
+        from sessions s
+        left join territories t on t.id = s.territory_id
+        left join actors p on p.id = s.partner_actor_id
+        where {ListFilters}
+          and s.date_precision = 'day'
+        order by s.date, s.id
+        """;
+
+    private static readonly string[] CsvHeader = ["id", "number", "date", "datePrecision", "title", "format", "territoryId", "updatedAt", "version"];
 
     private const string SelectSession = """
         select s.id, s.number, s.date, s.date_precision, s.title, s.format, s.location, s.note, s.created_at, s.updated_at, s.version,
@@ -128,51 +209,130 @@ public static class SessionsApi
 
     private const string NumberConstraint = "sessions_number_key";
 
-    public static async Task<Results<Ok<Page<SessionSummary>>, ValidationProblem>> ListSessions(
+    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
+    /// <param name="cursor">Opaque cursor from links.next of the previous page.</param>
+    /// <param name="territory">Only the sessions that featured this territory, by id, e.g. 2018-ti5209.</param>
+    /// <param name="year">Only the sessions held in this year (four digits), e.g. 2020.</param>
+    /// <param name="from">Only the sessions held on or after this day (YYYY-MM-DD). Sessions without a date never match; one known to the month or the year counts as held on the first day of it.</param>
+    /// <param name="to">Only the sessions held on or before this day (YYYY-MM-DD), with from's rules.</param>
+    /// <param name="sessionFormat">Only the sessions of this format: inaugural, territorial (about one territory) or thematic.</param>
+    /// <param name="speaker">Only the sessions where this actor spoke, by id, e.g. person-016.</param>
+    /// <param name="updatedSince">Only sessions changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. updatedAt is when the writing transaction began, so a write that commits late can carry an earlier time than one already read, and deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
+    /// <param name="q">Search in titles, places and notes, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes.</param>
+    /// <param name="sort">Sort keys, comma-separated, - for descending: number, date, title, updatedAt, id, relevance (with q). Default: number, or -relevance with q. The id always breaks ties. Sessions without a number (or a date) sort after the others ascending, before them descending.</param>
+    /// <param name="format">json (default), csv or ics; overrides the Accept header (application/json, text/csv, text/calendar). CSV and iCalendar hold every matching session, unpaged; iCalendar only those known to the day, in date order.</param>
+    /// <param name="delimiter">CSV delimiter: ; (default, for French spreadsheets), comma, tab or pipe.</param>
+    public static async Task<Results<Ok<Page<SessionSummary>>, CsvResult, SessionCalendarResult, ValidationProblem>> ListSessions(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null,
-        [Description("Only the sessions that featured this territory, by id, e.g. 2018-ti2707.")] string? territory = null,
-        [Description("Only the sessions held in this year (four digits), e.g. 2020.")] int? year = null)
+        int? limit = null, string? cursor = null, string? territory = null, int? year = null, DateOnly? from = null, DateOnly? to = null,
+        string? sessionFormat = null, string? speaker = null, Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null,
+        string? format = null, string? delimiter = null)
     {
-        var (invalid, page) = await PageOf(context, db, ct, limit, cursor, territory, null, year);
-        return invalid is null ? TypedResults.Ok(page!) : invalid;
-    }
-
-    public static async Task<Results<Ok<Page<SessionSummary>>, NotFoundProblem, ValidationProblem>> ListTerritorySessions(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null,
-        [Description("Only the sessions held in this year (four digits), e.g. 2020.")] int? year = null)
-    {
-        var (invalid, page) = await PageOf(context, db, ct, limit, cursor, id, null, year);
-        if (invalid is not null) return invalid;
-        if (page!.Items.Count == 0)
+        var (other, page) = await ListAsync(context, db, Scope.All, null,
+            new ListQuery(limit, cursor, territory, year, from, to, sessionFormat, speaker, updatedSince, q, sort, format, delimiter), ct);
+        if (page is not null) return TypedResults.Ok(page);
+        return other switch
         {
-            await using var connection = await db.OpenConnectionAsync(ct);
-            if (!await References.TerritoryExistsAsync(connection, id, ct)) return Problems.NotFound(context, $"No territory has the id '{id}'.");
-        }
-        return TypedResults.Ok(page!);
+            CsvResult csv => csv,
+            SessionCalendarResult calendar => calendar,
+            ValidationProblem invalid => invalid,
+            _ => throw new UnreachableException(),
+        };
     }
 
-    public static async Task<Results<Ok<Page<SessionSummary>>, NotFoundProblem, ValidationProblem>> ListActorSessions(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null,
-        [Description("Only the sessions held in this year (four digits), e.g. 2020.")] int? year = null)
+    /// <param name="territory">Only the sessions that featured this territory, by id, e.g. 2018-ti5209.</param>
+    /// <param name="year">Only the sessions held in this year (four digits), e.g. 2020.</param>
+    /// <param name="from">Only the sessions held on or after this day (YYYY-MM-DD).</param>
+    /// <param name="to">Only the sessions held on or before this day (YYYY-MM-DD).</param>
+    /// <param name="sessionFormat">Only the sessions of this format: inaugural, territorial or thematic.</param>
+    /// <param name="speaker">Only the sessions where this actor spoke, by id, e.g. person-016.</param>
+    /// <param name="updatedSince">Only sessions changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z.</param>
+    /// <param name="q">Search in titles, places and notes, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes.</param>
+    public static async Task<Results<SessionCalendarResult, ValidationProblem>> SessionsCalendar(
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct,
+        string? territory = null, int? year = null, DateOnly? from = null, DateOnly? to = null,
+        string? sessionFormat = null, string? speaker = null, Rfc3339DateTime? updatedSince = null, string? q = null)
     {
-        var (invalid, page) = await PageOf(context, db, ct, limit, cursor, null, id, year);
-        if (invalid is not null) return invalid;
-        if (page!.Items.Count == 0)
+        var (other, _) = await ListAsync(context, db, Scope.All, null,
+            new ListQuery(null, null, territory, year, from, to, sessionFormat, speaker, updatedSince, q, null, "ics", null), ct);
+        return other switch
         {
-            await using var connection = await db.OpenConnectionAsync(ct);
-            if (!await References.ActorExistsAsync(connection, id, ct)) return Problems.NotFound(context, $"No actor has the id '{id}'.");
-        }
-        return TypedResults.Ok(page!);
+            SessionCalendarResult calendar => calendar,
+            ValidationProblem invalid => invalid,
+            _ => throw new UnreachableException(),
+        };
     }
 
+    /// <param name="id">Territory id, e.g. 2018-ti5209.</param>
+    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
+    /// <param name="cursor">Opaque cursor from links.next of the previous page.</param>
+    /// <param name="year">Only the sessions held in this year (four digits), e.g. 2020.</param>
+    /// <param name="from">Only the sessions held on or after this day (YYYY-MM-DD).</param>
+    /// <param name="to">Only the sessions held on or before this day (YYYY-MM-DD).</param>
+    /// <param name="sessionFormat">Only the sessions of this format: inaugural, territorial or thematic.</param>
+    /// <param name="speaker">Only the sessions where this actor spoke, by id, e.g. person-016.</param>
+    /// <param name="updatedSince">Only sessions changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z.</param>
+    /// <param name="q">Search in titles, places and notes, in French: case, accents and hyphens do not matter; words are prefixes.</param>
+    /// <param name="sort">Sort keys, comma-separated, - for descending: number, date, title, updatedAt, id, relevance (with q). Default: number, or -relevance with q. The id always breaks ties.</param>
+    /// <param name="format">json (default), csv or ics; overrides the Accept header (application/json, text/csv, text/calendar). CSV and iCalendar are unpaged.</param>
+    /// <param name="delimiter">CSV delimiter: ; (default), comma, tab or pipe.</param>
+    public static async Task<Results<Ok<Page<SessionSummary>>, CsvResult, SessionCalendarResult, NotFoundProblem, ValidationProblem>> ListTerritorySessions(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
+        int? limit = null, string? cursor = null, int? year = null, DateOnly? from = null, DateOnly? to = null,
+        string? sessionFormat = null, string? speaker = null, Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null,
+        string? format = null, string? delimiter = null)
+    {
+        var (other, page) = await ListAsync(context, db, Scope.Territory, id,
+            new ListQuery(limit, cursor, id, year, from, to, sessionFormat, speaker, updatedSince, q, sort, format, delimiter), ct);
+        if (page is not null) return TypedResults.Ok(page);
+        return other switch
+        {
+            CsvResult csv => csv,
+            SessionCalendarResult calendar => calendar,
+            NotFoundProblem notFound => notFound,
+            ValidationProblem invalid => invalid,
+            _ => throw new UnreachableException(),
+        };
+    }
+
+    /// <param name="id">Actor id, e.g. person-016 or ecole-de-paris-du-management.</param>
+    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
+    /// <param name="cursor">Opaque cursor from links.next of the previous page.</param>
+    /// <param name="territory">Only the sessions that featured this territory, by id, e.g. 2018-ti5209.</param>
+    /// <param name="year">Only the sessions held in this year (four digits), e.g. 2020.</param>
+    /// <param name="from">Only the sessions held on or after this day (YYYY-MM-DD).</param>
+    /// <param name="to">Only the sessions held on or before this day (YYYY-MM-DD).</param>
+    /// <param name="sessionFormat">Only the sessions of this format: inaugural, territorial or thematic.</param>
+    /// <param name="updatedSince">Only sessions changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z.</param>
+    /// <param name="q">Search in titles, places and notes, in French: case, accents and hyphens do not matter; words are prefixes.</param>
+    /// <param name="sort">Sort keys, comma-separated, - for descending: number, date, title, updatedAt, id, relevance (with q). Default: number, or -relevance with q. The id always breaks ties.</param>
+    /// <param name="format">json (default), csv or ics; overrides the Accept header (application/json, text/csv, text/calendar). CSV and iCalendar are unpaged.</param>
+    /// <param name="delimiter">CSV delimiter: ; (default), comma, tab or pipe.</param>
+    public static async Task<Results<Ok<Page<SessionSummary>>, CsvResult, SessionCalendarResult, NotFoundProblem, ValidationProblem>> ListActorSessions(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
+        int? limit = null, string? cursor = null, string? territory = null, int? year = null, DateOnly? from = null, DateOnly? to = null,
+        string? sessionFormat = null, Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null,
+        string? format = null, string? delimiter = null)
+    {
+        var (other, page) = await ListAsync(context, db, Scope.Actor, id,
+            new ListQuery(limit, cursor, territory, year, from, to, sessionFormat, null, updatedSince, q, sort, format, delimiter), ct);
+        if (page is not null) return TypedResults.Ok(page);
+        return other switch
+        {
+            CsvResult csv => csv,
+            SessionCalendarResult calendar => calendar,
+            NotFoundProblem notFound => notFound,
+            ValidationProblem invalid => invalid,
+            _ => throw new UnreachableException(),
+        };
+    }
+
+    /// <param name="id">Session id, e.g. seance-09.</param>
     public static async Task<Results<Ok<SessionResponse>, NotFoundProblem>> GetSession(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         var session = await ReadSession(db, id, ct);
-        if (session is null) return Problems.NotFound(context, $"No session has the id '{id}'.");
-        context.Response.Headers.ETag = $"\"{session.Version}\"";
-        return TypedResults.Ok(session);
+        return session is null ? Problems.NotFound(context, $"No session has the id '{id}'.") : TypedResults.Ok(session);
     }
 
     public static async Task<Results<Created<SessionResponse>, ValidationProblem, ConflictProblem>> CreateSession(
@@ -235,17 +395,94 @@ public static class SessionsApi
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.DeleteAsync(context, db, Collections.Sessions, id, DeleteSessionAndLeaveTombstone, ct);
 
-    // One page of sessions, ordered by number (nulls last) then id: the cursor carries both.
-    private static async Task<(ValidationProblem? Invalid, Page<SessionSummary>? Page)> PageOf(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit, string? cursor, string? territory, string? actor, int? year)
+    /// <summary>Which sessions a list is about: all of them, a territory's or an actor's (given by the path).</summary>
+    private enum Scope { All, Territory, Actor }
+
+    /// <summary>The query parameters of a session list, as given.</summary>
+    private sealed record ListQuery(
+        int? Limit, string? Cursor, string? Territory, int? Year, DateOnly? From, DateOnly? To, string? SessionFormat, string? Speaker,
+        Rfc3339DateTime? UpdatedSince, string? Q, string? Sort, string? Format, string? Delimiter);
+
+    /// <summary>
+    /// A page of sessions, or else what answers instead: an export (CSV, iCalendar) or a problem. For a territory's or
+    /// an actor's sessions, an unknown territory or actor is a 404.
+    /// </summary>
+    private static async Task<(IResult? Other, Page<SessionSummary>? Page)> ListAsync(
+        HttpContext context, NpgsqlDataSource db, Scope scope, string? scopeId, ListQuery request, CancellationToken ct)
     {
-        if (Paging.Validate(context, limit, cursor, 2, out var take, out var after) is { } invalid) return (invalid, null);
-        if (year is < 1000 or > 9999) return (Problems.Validation(context, "year", "year must be a year of four digits, e.g. 2020."), null);
-        int? afterNumber = after is null || after[0].Length == 0 ? null : int.Parse(after[0], CultureInfo.InvariantCulture);
+        if (Exports.Negotiate(context, request.Format, out var representation, ExportFormat.Csv, ExportFormat.Calendar) is { } invalidFormat) return (invalidFormat, null);
+        if (Exports.Delimiter(context, request.Delimiter, out var separator) is { } invalidDelimiter) return (invalidDelimiter, null);
+        if (Paging.Validate(context, request.Limit, request.Cursor, out var take, out var after) is { } invalidPage) return (invalidPage, null);
+        if (request.Year is < 1000 or > 9999) return (Problems.Validation(context, "year", "year must be a year of four digits, e.g. 2020."), null);
+        if (request.From is { } first && request.To is { } last && last < first)
+        {
+            return (Problems.Validation(context, "to", "to must not be before from: both days are included."), null);
+        }
+        if (request.SessionFormat is not null && !Formats.Contains(request.SessionFormat))
+        {
+            return (Problems.Validation(context, "sessionFormat", $"sessionFormat must be one of: {string.Join(", ", Formats)}."), null);
+        }
+        var query = Querying.ToTsQuery(request.Q);
+        if (request.Q is not null && query is null) return (Problems.Validation(context, "q", "q must contain at least one word."), null);
+        if (query is null && request.Sort?.Contains("relevance", StringComparison.Ordinal) == true)
+        {
+            return (Problems.Validation(context, "sort", "Sorting by relevance needs a search (q)."), null);
+        }
+        if (Querying.ParseSort(context, request.Sort, SortKeys, query is null ? "number" : "-relevance", out var order) is { } invalidSort) return (invalidSort, null);
+        var afterValues = order.Values(after);
+        if (after is not null && afterValues is null)
+        {
+            return (Problems.Validation(context, "cursor", "The cursor belongs to another sort order. Use the links.next URL of a previous page as it is."), null);
+        }
+
+        var parameters = new DynamicParameters(new
+        {
+            territory = request.Territory, actor = scope == Scope.Actor ? scopeId : null, year = request.Year,
+            from = request.From, to = request.To, sessionFormat = request.SessionFormat, speaker = request.Speaker,
+            updatedSince = request.UpdatedSince?.Utc, query, take,
+        });
+        order.AddCursor(parameters, afterValues);
+
         await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries,
-            new { territory, actor, year, afterNumber, afterId = after?[1], take }, cancellationToken: ct))).AsList();
-        return (null, Paging.ToPage(context, rows, take, r => [r.Number?.ToString(CultureInfo.InvariantCulture) ?? "", r.Id], ToSummary));
+        if (representation != ExportFormat.Json && await MissingScope(context, connection, scope, scopeId, ct) is { } unknown) return (unknown, null);
+        if (representation == ExportFormat.Csv)
+        {
+            return (new CsvResult(db, "sessions.csv", CsvHeader, separator, (c, token) => c
+                .QueryUnbufferedAsync<SummaryRow>(SelectForExport(order), parameters)
+                .Select(r => (IReadOnlyList<object?>)[r.Id, r.Number, r.Date, r.DatePrecision, r.Title, r.Format, r.TerritoryId, r.UpdatedAt, r.Version])), null);
+        }
+        if (representation == ExportFormat.Calendar)
+        {
+            return (new SessionCalendarResult(db, (c, token) => c
+                .QueryUnbufferedAsync<CalendarRow>(SelectForCalendar, parameters)
+                .Select(r => r.ToEvent())), null);
+        }
+
+        var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries(order, afterValues is not null), parameters, cancellationToken: ct))).AsList();
+        if (rows.Count == 0 && await MissingScope(context, connection, scope, scopeId, ct) is { } missing) return (missing, null);
+        long? total = Paging.WantsTotal(context)
+            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSummaries, parameters, cancellationToken: ct))
+            : null;
+        return (null, Paging.ToPage(context, rows, take, order.CursorOf, ToSummary, total));
+    }
+
+    private static async Task<NotFoundProblem?> MissingScope(HttpContext context, NpgsqlConnection connection, Scope scope, string? id, CancellationToken ct) => scope switch
+    {
+        Scope.Territory when !await References.TerritoryExistsAsync(connection, id!, ct) => Problems.NotFound(context, $"No territory has the id '{id}'."),
+        Scope.Actor when !await References.ActorExistsAsync(connection, id!, ct) => Problems.NotFound(context, $"No actor has the id '{id}'."),
+        _ => null,
+    };
+
+    /// <summary>The sessions of a territory, whole, in the order of its relation route (for include= on a territory).</summary>
+    internal static async Task<List<SessionSummary>> TerritorySessionsAsync(NpgsqlConnection connection, string territoryId, CancellationToken ct)
+    {
+        var parameters = new DynamicParameters(new
+        {
+            territory = territoryId, actor = (string?)null, year = (int?)null, from = (DateOnly?)null, to = (DateOnly?)null,
+            sessionFormat = (string?)null, speaker = (string?)null, updatedSince = (DateTimeOffset?)null, query = (string?)null,
+        });
+        var rows = await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectForExport(DefaultOrder), parameters, cancellationToken: ct));
+        return [.. rows.Select(ToSummary)];
     }
 
     private static async Task<ConflictProblem> NumberTaken(HttpContext context, NpgsqlDataSource db, int number, CancellationToken ct)
@@ -299,6 +536,26 @@ public static class SessionsApi
         public string? TerritoryId { get; init; }
         public DateTime UpdatedAt { get; init; }
         public long Version { get; init; }
+        public float Rank { get; init; }
+    }
+
+    private sealed class CalendarRow
+    {
+        public string Id { get; init; } = "";
+        public int? Number { get; init; }
+        public DateOnly Date { get; init; }
+        public string Title { get; init; } = "";
+        public string Format { get; init; } = "";
+        public string? Location { get; init; }
+        public DateTime UpdatedAt { get; init; }
+        public long Version { get; init; }
+        public string? TerritoryName { get; init; }
+        public string? PartnerName { get; init; }
+        public string? Url { get; init; }
+        public string[] Speakers { get; init; } = [];
+
+        public SessionCalendar.Event ToEvent() => new(
+            Id, Date, Title, Location, SessionCalendar.Describe(Number, Format, TerritoryName, PartnerName, Speakers), Url, UpdatedAt, Version);
     }
 
     private sealed class SessionRow : SummaryRow

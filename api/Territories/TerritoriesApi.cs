@@ -256,11 +256,16 @@ public static class TerritoriesApi
     }
 
     /// <param name="id">Territory id, e.g. 2018-ti2707 or 2023-ti-2708.</param>
-    public static async Task<Results<Ok<TerritoryResponse>, NotFoundProblem>> GetTerritory(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    /// <param name="include">Related collections to embed in included, comma-separated: resources, actors, sessions, projects (e.g. include=resources,actors). Each comes whole, as its relation route lists it (/v1/territories/{id}/resources…).</param>
+    public static async Task<Results<Ok<TerritoryResponse>, NotFoundProblem, ValidationProblem>> GetTerritory(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? include = null)
     {
+        if (TerritoryIncludes.Parse(context, include, out var wanted) is { } invalidInclude) return invalidInclude;
         var territory = await ReadTerritory(db, id, ct);
-        return territory is null ? Problems.NotFound(context, $"No territory has the id '{id}'.") : TypedResults.Ok(territory);
+        if (territory is null) return Problems.NotFound(context, $"No territory has the id '{id}'.");
+        if (wanted.Count == 0) return TypedResults.Ok(territory);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return TypedResults.Ok(territory with { Included = await TerritoryIncludes.ReadAsync(connection, id, wanted, ct) });
     }
 
     /// <param name="id">Territory id, e.g. 2018-ti2707.</param>
