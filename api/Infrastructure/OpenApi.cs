@@ -250,13 +250,13 @@ public static class OpenApi
                     }
                     else if (type == ProblemContentType)
                     {
-                        target.Example = ProblemExample(int.Parse(status, System.Globalization.CultureInfo.InvariantCulture), context.ApiDescription.RelativePath ?? "");
+                        target.Example = ProblemExample(int.Parse(status, System.Globalization.CultureInfo.InvariantCulture), context.ApiDescription.RelativePath ?? "", operation);
                     }
                 }
             }
         }
 
-        private static System.Text.Json.Nodes.JsonNode ProblemExample(int status, string path)
+        private static System.Text.Json.Nodes.JsonNode ProblemExample(int status, string path, OpenApiOperation operation)
         {
             var instance = "/" + path.Replace("{id}", "2018-ti0000", StringComparison.Ordinal).Split('?')[0];
             var (title, detail) = status switch
@@ -279,7 +279,19 @@ public static class OpenApi
             };
             if (detail is not null) problem["detail"] = detail;
             problem["instance"] = instance;
-            if (status == 400) problem["errors"] = new System.Text.Json.Nodes.JsonObject { ["limit"] = new System.Text.Json.Nodes.JsonArray("limit must be between 1 and 200.") };
+            if (status == 400)
+            {
+                // Name a field this operation really has: a body field, else its first query parameter.
+                var (field, message) = operation.RequestBody is not null
+                    ? ("name", "'name' must not be empty.")
+                    : (operation.Parameters?.FirstOrDefault(p => p.In == ParameterLocation.Query)?.Name ?? "$") switch
+                    {
+                        "limit" => ("limit", "limit must be between 1 and 200."),
+                        "$" => ("$", "The request could not be read."),
+                        var name => (name, $"'abc' is not a valid value for {name}."),
+                    };
+                problem["errors"] = new System.Text.Json.Nodes.JsonObject { [field] = new System.Text.Json.Nodes.JsonArray(message) };
+            }
             problem["traceId"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
             return problem;
         }
