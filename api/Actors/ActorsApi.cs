@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using Dapper;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,25 +12,32 @@ public static class ActorsApi
 {
     public static IEndpointRouteBuilder MapActorsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/actors").WithTags("Actors");
+        var api = app.MapGroup("/v1/actors").WithTags("Actors").RejectUnknownQueryParameters();
 
         api.MapGet("/", ListActors).WithName("listActors").WithSummary("List actors")
-            .WithDescription("Organisations and people in their public role, ordered by id, paged with an opaque cursor (links.next and the Link header). Filters: territory (an id: the actors acting in it) and type (organisation or person).");
+            .WithDescription("Organisations and people in their public role, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory (the actors acting in it), type, category, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching actor, unpaged.")
+            .WithResponseExample(200, ActorExamples.Page)
+            .WithResponseExample(200, ActorExamples.Csv, Exports.CsvMediaType)
+            .CacheableRead();
         api.MapGet("/{id}", GetActor).WithName("getActor").WithSummary("Get an actor")
-            .WithDescription("One actor with the territories it acts in, its sessions, resources and projects, and its sources.");
+            .WithDescription("One actor with the territories it acts in, its sessions, resources and projects, and its sources.")
+            .WithResponseExample(200, ActorExamples.Response).CacheableRead();
         api.MapPost("/", CreateActor).WithName("createActor").WithSummary("Create an actor")
             .WithDescription("Creates an organisation or a person. An organisation's id is the one given, or else generated from its name. A person's id is always generated and opaque (\"person-…\"): it never carries the name. A person has no website and no contact details.")
-            .WithRequestExample(ActorExamples.Request).RequireApiKey();
+            .WithRequestExample(ActorExamples.Request).WithResponseExample(201, ActorExamples.Response).RequireApiKey();
         api.MapPut("/{id}", ReplaceActor).WithName("replaceActor").WithSummary("Replace an actor")
             .WithDescription("Replaces every field of an actor, its territories and sources included. The id and the type cannot change.")
-            .WithRequestExample(ActorExamples.Request).RequireApiKey();
+            .WithRequestExample(ActorExamples.Request).WithResponseExample(200, ActorExamples.Response).RequireApiKey();
         api.MapDelete("/{id}", DeleteActor).WithName("deleteActor").WithSummary("Delete an actor")
             .WithDescription("Deletes an actor with its links to territories and sources; a tombstone (collection and id only, no personal data) records the deletion for incremental sync. An actor that a resource, a project or a session refers to is not deleted: 409, with those records in referencedBy ([{collection, id}]).")
             .RequireApiKey();
 
-        app.MapGet("/v1/territories/{id}/actors", ListTerritoryActors).WithTags("Territories")
+        app.MapGet("/v1/territories/{id}/actors", ListTerritoryActors).WithTags("Territories").RejectUnknownQueryParameters()
             .WithName("listTerritoryActors").WithSummary("List a territory's actors")
-            .WithDescription("The actors acting in a territory, ordered by id, paged. Filter: type (organisation or person).");
+            .WithDescription("The actors acting in a territory, ordered by id (or as sort= says), paged, with the filters, search and CSV export of /v1/actors.")
+            .WithResponseExample(200, ActorExamples.TerritoryPage)
+            .WithResponseExample(200, ActorExamples.Csv, Exports.CsvMediaType)
+            .CacheableRead();
         return app;
     }
 
@@ -42,15 +48,52 @@ public static class ActorsApi
         "elected_official", "company", "project_lead", "public_agency", "cluster_or_association", "research_and_training", "financial_body", "other",
     ];
 
-    private const string SelectSummaries = """
-        select a.id, a.type, a.category, a.name, a.role, a.organisation, a.website, a.updated_at, a.version
+    private const string SummaryColumns = """
+        a.id, a.type, a.category, a.name, a.role, a.organisation, a.website, a.updated_at, a.version,
+        coalesce(ts_rank(a.search, to_tsquery('observatoire', @query)), 0) as rank
+        """;
+
+    // Every filter is optional: a null parameter leaves its line true.
+    private const string ListFilters = """
+        (@territory::text is null or exists (select 1 from actor_territories t where t.actor_id = a.id and t.territory_id = @territory))
+        and (@type::text is null or a.type = @type)
+        and (@category::text is null or a.category = @category)
+        and (@updatedSince::timestamptz is null or a.updated_at > @updatedSince)
+        and (@query::text is null or a.search @@ to_tsquery('observatoire', @query))
+        """;
+
+    private static readonly Dictionary<string, Querying.SortKey<SummaryRow>> SortKeys = new()
+    {
+        ["id"] = new("a.id", "text", r => r.Id),
+        ["name"] = new("a.name", "text", r => r.Name),
+        ["type"] = new("a.type", "text", r => r.Type),
+        ["category"] = new("a.category", "text", r => r.Category),
+        ["updatedAt"] = new("a.updated_at", "timestamptz", r => r.UpdatedAt),
+        ["relevance"] = new("coalesce(ts_rank(a.search, to_tsquery('observatoire', @query)), 0)", "real", r => r.Rank),
+    };
+
+    private static string SelectSummaries(ListQuery<SummaryRow> list) => $"""
+        select {SummaryColumns}
         from actors a
-        where (@territory::text is null or exists (select 1 from actor_territories t where t.actor_id = a.id and t.territory_id = @territory))
-          and (@type::text is null or a.type = @type)
-          and (@after::text is null or a.id > @after)
-        order by a.id
+        where {ListFilters}
+          and {list.AfterCursor}
+        order by {list.Order.OrderBy}
         limit @take + 1
         """;
+
+    // Exports: every matching row, in order, streamed.
+    private static string SelectForExport(ListQuery<SummaryRow> list) => $"""
+        select {SummaryColumns}
+        from actors a
+        where {ListFilters}
+        order by {list.Order.OrderBy}
+        """;
+
+    private const string CountSummaries = $"""
+        select count(*) from actors a where {ListFilters}
+        """;
+
+    private static readonly string[] CsvHeader = ["id", "type", "category", "name", "role", "organisation", "website", "updatedAt", "version"];
 
     private const string SelectActor = """
         select a.id, a.type, a.category, a.name, a.role, a.organisation, a.website, a.created_at, a.updated_at, a.version
@@ -112,41 +155,59 @@ public static class ActorsApi
         returning id
         """;
 
-    public static async Task<Results<Ok<Page<ActorSummary>>, ValidationProblem>> ListActors(
+    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
+    /// <param name="cursor">Opaque cursor from links.next of the previous page; follow that link as it is.</param>
+    /// <param name="territory">Only the actors acting in this territory, by id, e.g. 2018-ti2707.</param>
+    /// <param name="type">Only the actors of this type: organisation or person.</param>
+    /// <param name="category">Only the actors of this category: elected_official, company, project_lead, public_agency, cluster_or_association, research_and_training, financial_body or other.</param>
+    /// <param name="updatedSince">Only actors changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
+    /// <param name="q">Search in names, roles and organisations, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</param>
+    /// <param name="sort">Sort keys, comma-separated, - for descending: id, name, type, category, updatedAt, relevance (with q). Default: id, or -relevance with q. The id always breaks ties.</param>
+    /// <param name="format">json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching actor, unpaged.</param>
+    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
+    public static async Task<Results<Ok<Page<ActorSummary>>, CsvResult, ValidationProblem>> ListActors(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null,
-        [Description("Only the actors acting in this territory, by id, e.g. 2018-ti2707.")] string? territory = null,
-        [Description("Only the actors of this type: organisation or person.")] string? type = null)
+        int? limit = null, string? cursor = null, string? territory = null, string? type = null, string? category = null,
+        Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
     {
-        if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
-        if (CheckType(context, type) is { } badType) return badType;
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = await QuerySummaries(connection, territory, type, after?[0], take, ct);
-        return TypedResults.Ok(Paging.ToPage(context, rows, take, r => [r.Id], ToSummary));
+        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
+        if (Lists.OneOf(context, "type", type, Types) is { } badType) return badType;
+        if (Lists.OneOf(context, "category", category, Categories) is { } badCategory) return badCategory;
+        var filters = new { territory, type, category, updatedSince = updatedSince?.Utc };
+        if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);
+        return await ReadPage(context, db, list, filters, ct);
     }
 
-    public static async Task<Results<Ok<Page<ActorSummary>>, NotFoundProblem, ValidationProblem>> ListTerritoryActors(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null,
-        [Description("Only the actors of this type: organisation or person.")] string? type = null)
+    /// <param name="id">Territory id, e.g. 2018-ti2707.</param>
+    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
+    /// <param name="cursor">Opaque cursor from links.next of the previous page; follow that link as it is.</param>
+    /// <param name="type">Only the actors of this type: organisation or person.</param>
+    /// <param name="category">Only the actors of this category: elected_official, company, project_lead, public_agency, cluster_or_association, research_and_training, financial_body or other.</param>
+    /// <param name="updatedSince">Only actors changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
+    /// <param name="q">Search in names, roles and organisations, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</param>
+    /// <param name="sort">Sort keys, comma-separated, - for descending: id, name, type, category, updatedAt, relevance (with q). Default: id, or -relevance with q. The id always breaks ties.</param>
+    /// <param name="format">json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching actor, unpaged.</param>
+    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
+    public static async Task<Results<Ok<Page<ActorSummary>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryActors(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
+        int? limit = null, string? cursor = null, string? type = null, string? category = null,
+        Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
     {
-        if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
-        if (CheckType(context, type) is { } badType) return badType;
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = await QuerySummaries(connection, id, type, after?[0], take, ct);
-        if (rows.Count == 0 && !await References.TerritoryExistsAsync(connection, id, ct))
-        {
-            return Problems.NotFound(context, $"No territory has the id '{id}'.");
-        }
-        return TypedResults.Ok(Paging.ToPage(context, rows, take, r => [r.Id], ToSummary));
+        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
+        if (Lists.OneOf(context, "type", type, Types) is { } badType) return badType;
+        if (Lists.OneOf(context, "category", category, Categories) is { } badCategory) return badCategory;
+        if (!await Lists.TerritoryExistsAsync(db, id, ct)) return Problems.NotFound(context, $"No territory has the id '{id}'.");
+        var filters = new { territory = id, type, category, updatedSince = updatedSince?.Utc };
+        if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);
+        return await ReadPage(context, db, list, filters, ct);
     }
 
+    /// <param name="id">Actor id, e.g. fc-lab.</param>
     public static async Task<Results<Ok<ActorResponse>, NotFoundProblem>> GetActor(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         var actor = await ReadActor(db, id, ct);
-        if (actor is null) return Problems.NotFound(context, $"No actor has the id '{id}'.");
-        context.Response.Headers.ETag = $"\"{actor.Version}\"";
-        return TypedResults.Ok(actor);
+        return actor is null ? Problems.NotFound(context, $"No actor has the id '{id}'.") : TypedResults.Ok(actor);
     }
 
     public static async Task<Results<Created<ActorResponse>, ValidationProblem, ConflictProblem>> CreateActor(
@@ -205,9 +266,6 @@ public static class ActorsApi
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.DeleteUnlessReferencedAsync(context, db, Collections.Actors, id, DeleteActorAndLeaveTombstone, ct);
 
-    private static ValidationProblem? CheckType(HttpContext context, string? type) =>
-        type is null || Types.Contains(type) ? null : Problems.Validation(context, "type", $"type must be one of: {string.Join(", ", Types)}.");
-
     private static async Task<ValidationProblem?> Validate(
         ActorRequest request, IValidator<ActorRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
@@ -218,9 +276,25 @@ public static class ActorsApi
             new References.Field("sourceIds", Collections.Sources, request.SourceIds));
     }
 
-    private static async Task<List<SummaryRow>> QuerySummaries(
-        NpgsqlConnection connection, string? territory, string? type, string? after, int take, CancellationToken ct) =>
-        (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries, new { territory, type, after, take }, cancellationToken: ct))).AsList();
+    private static async Task<Ok<Page<ActorSummary>>> ReadPage(
+        HttpContext context, NpgsqlDataSource db, ListQuery<SummaryRow> list, object filters, CancellationToken ct)
+    {
+        var parameters = list.Parameters(filters);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries(list), parameters, cancellationToken: ct))).AsList();
+        long? total = Paging.WantsTotal(context)
+            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSummaries, parameters, cancellationToken: ct))
+            : null;
+        return TypedResults.Ok(Paging.ToPage(context, rows, list.Take, list.Order.CursorOf, ToSummary, total));
+    }
+
+    private static CsvResult Export(NpgsqlDataSource db, ListQuery<SummaryRow> list, object filters)
+    {
+        var parameters = list.Parameters(filters);
+        return new CsvResult(db, "actors.csv", CsvHeader, list.Delimiter, (connection, token) => connection
+            .QueryUnbufferedAsync<SummaryRow>(SelectForExport(list), parameters)
+            .Select(r => (IReadOnlyList<object?>)[r.Id, r.Type, r.Category, r.Name, r.Role, r.Organisation, r.Website, r.UpdatedAt, r.Version]));
+    }
 
     private static async Task<ActorResponse?> ReadActor(NpgsqlDataSource db, string id, CancellationToken ct)
     {
@@ -251,6 +325,7 @@ public static class ActorsApi
         public string? Website { get; init; }
         public DateTime UpdatedAt { get; init; }
         public long Version { get; init; }
+        public float Rank { get; init; }
     }
 
     private sealed class ActorRow : SummaryRow

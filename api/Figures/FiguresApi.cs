@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using Dapper;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,45 +12,94 @@ public static class FiguresApi
 {
     public static IEndpointRouteBuilder MapFiguresApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/figures").WithTags("Figures");
+        var api = app.MapGroup("/v1/figures").WithTags("Figures").RejectUnknownQueryParameters();
 
         api.MapGet("/", ListFigures).WithName("listFigures").WithSummary("List key figures")
-            .WithDescription("Key figures on territories, each with its sources, ordered by id, paged with an opaque cursor (links.next and the Link header). Filter: territory (an id).");
+            .WithDescription("Key figures on territories, each with its sources, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching figure, unpaged, its sources as their ids.")
+            .WithResponseExample(200, FigureExamples.Page)
+            .WithResponseExample(200, FigureExamples.Csv, Exports.CsvMediaType)
+            .CacheableRead();
         api.MapGet("/{id}", GetFigure).WithName("getFigure").WithSummary("Get a key figure")
-            .WithDescription("One key figure with its sources.");
+            .WithDescription("One key figure with its sources.")
+            .WithResponseExample(200, FigureExamples.Response).CacheableRead();
         api.MapPost("/", CreateFigure).WithName("createFigure").WithSummary("Create a key figure")
             .WithDescription("Creates a key figure on a territory. Its id is the one given, or else generated from its label.")
-            .WithRequestExample(FigureExamples.Request).RequireApiKey();
+            .WithRequestExample(FigureExamples.Request).WithResponseExample(201, FigureExamples.Response).RequireApiKey();
         api.MapPut("/{id}", ReplaceFigure).WithName("replaceFigure").WithSummary("Replace a key figure")
             .WithDescription("Replaces every field of a key figure, its sources included. The id cannot change.")
-            .WithRequestExample(FigureExamples.Request).RequireApiKey();
+            .WithRequestExample(FigureExamples.Request).WithResponseExample(200, FigureExamples.Response).RequireApiKey();
         api.MapDelete("/{id}", DeleteFigure).WithName("deleteFigure").WithSummary("Delete a key figure")
             .WithDescription("Deletes a key figure with its links to sources; a tombstone records the deletion for incremental sync.")
             .RequireApiKey();
 
-        app.MapGet("/v1/territories/{id}/figures", ListTerritoryFigures).WithTags("Territories")
+        app.MapGet("/v1/territories/{id}/figures", ListTerritoryFigures).WithTags("Territories").RejectUnknownQueryParameters()
             .WithName("listTerritoryFigures").WithSummary("List a territory's key figures")
-            .WithDescription("The key figures on a territory, each with its sources, ordered by id, paged. The territory's item lists them too. Facts about a studied territory belong to its 2018-2022 record.");
+            .WithDescription("The key figures on a territory, each with its sources, ordered by id (or as sort= says), paged, with the search and CSV export of /v1/figures. The territory's item lists them too. Facts about a studied territory belong to its 2018-2022 record.")
+            .WithResponseExample(200, FigureExamples.TerritoryPage)
+            .WithResponseExample(200, FigureExamples.Csv, Exports.CsvMediaType)
+            .CacheableRead();
         return app;
     }
 
-    private const string SelectFigures = """
-        select f.id, f.territory_id, f.label, f.value_text, f.value_numeric, f.unit, f.reference_date, f.created_at, f.updated_at, f.version
+    private const string FigureColumns = """
+        f.id, f.territory_id, f.label, f.value_text, f.value_numeric, f.unit, f.reference_date, f.created_at, f.updated_at, f.version
+        """;
+
+    private const string SummaryColumns = $"""
+        {FigureColumns}, coalesce(ts_rank(f.search, to_tsquery('observatoire', @query)), 0) as rank
+        """;
+
+    // Every filter is optional: a null parameter leaves its line true.
+    private const string ListFilters = """
+        (@territory::text is null or f.territory_id = @territory)
+        and (@updatedSince::timestamptz is null or f.updated_at > @updatedSince)
+        and (@query::text is null or f.search @@ to_tsquery('observatoire', @query))
+        """;
+
+    // The reference date may be unknown: it sorts as '', so that the keyset comparisons hold.
+    private static readonly Dictionary<string, Querying.SortKey<FigureRow>> SortKeys = new()
+    {
+        ["id"] = new("f.id", "text", r => r.Id),
+        ["label"] = new("f.label", "text", r => r.Label),
+        ["territory"] = new("f.territory_id", "text", r => r.TerritoryId),
+        ["referenceDate"] = new("coalesce(f.reference_date, '')", "text", r => r.ReferenceDate ?? ""),
+        ["updatedAt"] = new("f.updated_at", "timestamptz", r => r.UpdatedAt),
+        ["relevance"] = new("coalesce(ts_rank(f.search, to_tsquery('observatoire', @query)), 0)", "real", r => r.Rank),
+    };
+
+    private static string SelectFigures(ListQuery<FigureRow> list) => $"""
+        select {SummaryColumns}
         from figures f
-        where (@territory::text is null or f.territory_id = @territory)
-          and (@after::text is null or f.id > @after)
-        order by f.id
+        where {ListFilters}
+          and {list.AfterCursor}
+        order by {list.Order.OrderBy}
         limit @take + 1
         """;
 
-    private const string SelectFigure = """
-        select f.id, f.territory_id, f.label, f.value_text, f.value_numeric, f.unit, f.reference_date, f.created_at, f.updated_at, f.version
+    // Exports: every matching row, in order, streamed, with the ids of its sources.
+    private static string SelectForExport(ListQuery<FigureRow> list) => $"""
+        select {SummaryColumns},
+               array(select x.source_id from figure_sources x where x.figure_id = f.id order by x.source_id) as source_ids
+        from figures f
+        where {ListFilters}
+        order by {list.Order.OrderBy}
+        """;
+
+    private const string CountFigures = $"""
+        select count(*) from figures f where {ListFilters}
+        """;
+
+    private static readonly string[] CsvHeader =
+        ["id", "territoryId", "label", "valueText", "valueNumeric", "unit", "referenceDate", "sourceIds", "createdAt", "updatedAt", "version"];
+
+    private const string SelectFigure = $"""
+        select {FigureColumns}
         from figures f
         where f.id = @id
         """;
 
-    private const string SelectTerritoryFigures = """
-        select f.id, f.territory_id, f.label, f.value_text, f.value_numeric, f.unit, f.reference_date, f.created_at, f.updated_at, f.version
+    private const string SelectTerritoryFigures = $"""
+        select {FigureColumns}
         from figures f
         where f.territory_id = @id
         order by f.id
@@ -96,36 +144,51 @@ public static class FiguresApi
         returning id
         """;
 
-    public static async Task<Results<Ok<Page<FigureResponse>>, ValidationProblem>> ListFigures(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null,
-        [Description("Only the key figures on this territory, by id, e.g. 2018-ti2707.")] string? territory = null)
+    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
+    /// <param name="cursor">Opaque cursor from links.next of the previous page; follow that link as it is.</param>
+    /// <param name="territory">Only the key figures on this territory, by id, e.g. 2018-ti2707.</param>
+    /// <param name="updatedSince">Only figures changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
+    /// <param name="q">Search in labels, values and units, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</param>
+    /// <param name="sort">Sort keys, comma-separated, - for descending: id, label, territory, referenceDate, updatedAt, relevance (with q). An unknown reference date sorts first in ascending order. Default: id, or -relevance with q. The id always breaks ties.</param>
+    /// <param name="format">json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching figure, unpaged, its sources as their ids.</param>
+    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
+    public static async Task<Results<Ok<Page<FigureResponse>>, CsvResult, ValidationProblem>> ListFigures(
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct,
+        int? limit = null, string? cursor = null, string? territory = null,
+        Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
     {
-        if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var figures = await QueryFigures(connection, SelectFigures, new { territory, after = after?[0], take }, ct);
-        return TypedResults.Ok(Paging.ToPage(context, figures, take, f => [f.Id], f => f));
+        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
+        var filters = new { territory, updatedSince = updatedSince?.Utc };
+        if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);
+        return await ReadPage(context, db, list, filters, ct);
     }
 
-    public static async Task<Results<Ok<Page<FigureResponse>>, NotFoundProblem, ValidationProblem>> ListTerritoryFigures(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null)
+    /// <param name="id">Territory id, e.g. 2018-ti2707.</param>
+    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
+    /// <param name="cursor">Opaque cursor from links.next of the previous page; follow that link as it is.</param>
+    /// <param name="updatedSince">Only figures changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
+    /// <param name="q">Search in labels, values and units, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</param>
+    /// <param name="sort">Sort keys, comma-separated, - for descending: id, label, territory, referenceDate, updatedAt, relevance (with q). An unknown reference date sorts first in ascending order. Default: id, or -relevance with q. The id always breaks ties.</param>
+    /// <param name="format">json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching figure, unpaged, its sources as their ids.</param>
+    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
+    public static async Task<Results<Ok<Page<FigureResponse>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryFigures(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
+        int? limit = null, string? cursor = null,
+        Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
     {
-        if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var figures = await QueryFigures(connection, SelectFigures, new { territory = id, after = after?[0], take }, ct);
-        if (figures.Count == 0 && !await References.TerritoryExistsAsync(connection, id, ct))
-        {
-            return Problems.NotFound(context, $"No territory has the id '{id}'.");
-        }
-        return TypedResults.Ok(Paging.ToPage(context, figures, take, f => [f.Id], f => f));
+        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
+        if (!await Lists.TerritoryExistsAsync(db, id, ct)) return Problems.NotFound(context, $"No territory has the id '{id}'.");
+        var filters = new { territory = id, updatedSince = updatedSince?.Utc };
+        if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);
+        return await ReadPage(context, db, list, filters, ct);
     }
 
+    /// <param name="id">Figure id, e.g. nord-franche-comte-emplois-industriels-2019.</param>
     public static async Task<Results<Ok<FigureResponse>, NotFoundProblem>> GetFigure(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         var figure = await ReadFigure(db, id, ct);
-        if (figure is null) return Problems.NotFound(context, $"No figure has the id '{id}'.");
-        context.Response.Headers.ETag = $"\"{figure.Version}\"";
-        return TypedResults.Ok(figure);
+        return figure is null ? Problems.NotFound(context, $"No figure has the id '{id}'.") : TypedResults.Ok(figure);
     }
 
     public static async Task<Results<Created<FigureResponse>, ValidationProblem, ConflictProblem>> CreateFigure(
@@ -198,18 +261,44 @@ public static class FiguresApi
         return (await QueryFigures(connection, SelectFigure, new { id }, ct)).SingleOrDefault();
     }
 
+    private static async Task<Ok<Page<FigureResponse>>> ReadPage(
+        HttpContext context, NpgsqlDataSource db, ListQuery<FigureRow> list, object filters, CancellationToken ct)
+    {
+        var parameters = list.Parameters(filters);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = (await connection.QueryAsync<FigureRow>(new CommandDefinition(SelectFigures(list), parameters, cancellationToken: ct))).AsList();
+        var citations = await ReadCitations(connection, rows, ct);
+        long? total = Paging.WantsTotal(context)
+            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountFigures, parameters, cancellationToken: ct))
+            : null;
+        return TypedResults.Ok(Paging.ToPage(context, rows, list.Take, list.Order.CursorOf, r => r.ToResponse(citations), total));
+    }
+
+    private static CsvResult Export(NpgsqlDataSource db, ListQuery<FigureRow> list, object filters)
+    {
+        var parameters = list.Parameters(filters);
+        return new CsvResult(db, "figures.csv", CsvHeader, list.Delimiter, (connection, token) => connection
+            .QueryUnbufferedAsync<ExportRow>(SelectForExport(list), parameters)
+            .Select(r => (IReadOnlyList<object?>)[r.Id, r.TerritoryId, r.Label, r.ValueText, r.ValueNumeric, r.Unit, r.ReferenceDate,
+                r.SourceIds, r.CreatedAt, r.UpdatedAt, r.Version]));
+    }
+
     // Figures and their citations in two queries, whatever the number of figures.
     private static async Task<List<FigureResponse>> QueryFigures(NpgsqlConnection connection, string sql, object parameters, CancellationToken ct)
     {
         var rows = (await connection.QueryAsync<FigureRow>(new CommandDefinition(sql, parameters, cancellationToken: ct))).AsList();
-        if (rows.Count == 0) return [];
-        var citations = (await connection.QueryAsync<CitationRow>(new CommandDefinition(SelectCitations, new { ids = rows.Select(r => r.Id).ToArray() }, cancellationToken: ct)))
-            .ToLookup(c => c.OwnerId);
-        return [.. rows.Select(r => new FigureResponse(r.Id, r.TerritoryId, r.Label, r.ValueText, r.ValueNumeric, r.Unit, r.ReferenceDate,
-            CitationRow.ToCitations(citations[r.Id]), r.CreatedAt, r.UpdatedAt, r.Version))];
+        var citations = await ReadCitations(connection, rows, ct);
+        return [.. rows.Select(r => r.ToResponse(citations))];
     }
 
-    private sealed class FigureRow
+    private static async Task<ILookup<string, CitationRow>> ReadCitations(NpgsqlConnection connection, List<FigureRow> rows, CancellationToken ct)
+    {
+        if (rows.Count == 0) return Array.Empty<CitationRow>().ToLookup(c => c.OwnerId);
+        return (await connection.QueryAsync<CitationRow>(new CommandDefinition(SelectCitations, new { ids = rows.Select(r => r.Id).ToArray() }, cancellationToken: ct)))
+            .ToLookup(c => c.OwnerId);
+    }
+
+    private class FigureRow
     {
         public string Id { get; init; } = "";
         public string TerritoryId { get; init; } = "";
@@ -221,6 +310,15 @@ public static class FiguresApi
         public DateTime CreatedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
         public long Version { get; init; }
+        public float Rank { get; init; }
+
+        public FigureResponse ToResponse(ILookup<string, CitationRow> citations) => new(
+            Id, TerritoryId, Label, ValueText, ValueNumeric, Unit, ReferenceDate, CitationRow.ToCitations(citations[Id]), CreatedAt, UpdatedAt, Version);
+    }
+
+    private sealed class ExportRow : FigureRow
+    {
+        public string[] SourceIds { get; init; } = [];
     }
 
     /// <summary>The parameters of a figure write, flattened for SQL.</summary>

@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using Dapper;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,36 +12,83 @@ public static class ProjectsApi
 {
     public static IEndpointRouteBuilder MapProjectsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/projects").WithTags("Projects");
+        var api = app.MapGroup("/v1/projects").WithTags("Projects").RejectUnknownQueryParameters();
 
         api.MapGet("/", ListProjects).WithName("listProjects").WithSummary("List projects")
-            .WithDescription("Projets de territoire, ordered by id, paged with an opaque cursor (links.next and the Link header). Filter: territory (an id).");
+            .WithDescription("Projets de territoire, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, resource (the projects combining it), actor (the projects it is involved in), updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching project, unpaged.")
+            .WithResponseExample(200, ProjectExamples.Page)
+            .WithResponseExample(200, ProjectExamples.Csv, Exports.CsvMediaType)
+            .CacheableRead();
         api.MapGet("/{id}", GetProject).WithName("getProject").WithSummary("Get a project")
-            .WithDescription("One project with its territory, the resources it combines, the actors involved and its sources.");
+            .WithDescription("One project with its territory, the resources it combines, the actors involved and its sources.")
+            .WithResponseExample(200, ProjectExamples.Response).CacheableRead();
         api.MapPost("/", CreateProject).WithName("createProject").WithSummary("Create a project")
             .WithDescription("Creates a project. Its id is the one given, or else generated from its name.")
-            .WithRequestExample(ProjectExamples.Request).RequireApiKey();
+            .WithRequestExample(ProjectExamples.Request).WithResponseExample(201, ProjectExamples.Response).RequireApiKey();
         api.MapPut("/{id}", ReplaceProject).WithName("replaceProject").WithSummary("Replace a project")
             .WithDescription("Replaces every field of a project, its resources, actors and sources included. The id cannot change.")
-            .WithRequestExample(ProjectExamples.Request).RequireApiKey();
+            .WithRequestExample(ProjectExamples.Request).WithResponseExample(200, ProjectExamples.Response).RequireApiKey();
         api.MapDelete("/{id}", DeleteProject).WithName("deleteProject").WithSummary("Delete a project")
             .WithDescription("Deletes a project with its links to resources, actors and sources; a tombstone records the deletion for incremental sync.")
             .RequireApiKey();
 
-        app.MapGet("/v1/territories/{id}/projects", ListTerritoryProjects).WithTags("Territories")
+        app.MapGet("/v1/territories/{id}/projects", ListTerritoryProjects).WithTags("Territories").RejectUnknownQueryParameters()
             .WithName("listTerritoryProjects").WithSummary("List a territory's projects")
-            .WithDescription("The projects of a territory, ordered by id, paged. Facts about a studied territory belong to its 2018-2022 record.");
+            .WithDescription("The projects of a territory, ordered by id (or as sort= says), paged, with the filters, search and CSV export of /v1/projects. Facts about a studied territory belong to its 2018-2022 record.")
+            .WithResponseExample(200, ProjectExamples.TerritoryPage)
+            .WithResponseExample(200, ProjectExamples.Csv, Exports.CsvMediaType)
+            .CacheableRead();
         return app;
     }
 
-    private const string SelectSummaries = """
-        select p.id, p.name, p.territory_id, p.status, p.year, p.updated_at, p.version
+    private const string SummaryColumns = """
+        p.id, p.name, p.territory_id, p.status, p.year, p.updated_at, p.version,
+        coalesce(ts_rank(p.search, to_tsquery('observatoire', @query)), 0) as rank
+        """;
+
+    // Every filter is optional: a null parameter leaves its line true.
+    private const string ListFilters = """
+        (@territory::text is null or p.territory_id = @territory)
+        and (@resource::text is null or exists (select 1 from project_resources x where x.project_id = p.id and x.resource_id = @resource))
+        and (@actor::text is null or exists (select 1 from project_actors x where x.project_id = p.id and x.actor_id = @actor))
+        and (@updatedSince::timestamptz is null or p.updated_at > @updatedSince)
+        and (@query::text is null or p.search @@ to_tsquery('observatoire', @query))
+        """;
+
+    // Status and year may be unknown: they sort as '' and 0, so that the keyset comparisons hold.
+    private static readonly Dictionary<string, Querying.SortKey<SummaryRow>> SortKeys = new()
+    {
+        ["id"] = new("p.id", "text", r => r.Id),
+        ["name"] = new("p.name", "text", r => r.Name),
+        ["territory"] = new("p.territory_id", "text", r => r.TerritoryId),
+        ["status"] = new("coalesce(p.status, '')", "text", r => r.Status ?? ""),
+        ["year"] = new("coalesce(p.year, 0)", "integer", r => r.Year ?? 0),
+        ["updatedAt"] = new("p.updated_at", "timestamptz", r => r.UpdatedAt),
+        ["relevance"] = new("coalesce(ts_rank(p.search, to_tsquery('observatoire', @query)), 0)", "real", r => r.Rank),
+    };
+
+    private static string SelectSummaries(ListQuery<SummaryRow> list) => $"""
+        select {SummaryColumns}
         from projects p
-        where (@territory::text is null or p.territory_id = @territory)
-          and (@after::text is null or p.id > @after)
-        order by p.id
+        where {ListFilters}
+          and {list.AfterCursor}
+        order by {list.Order.OrderBy}
         limit @take + 1
         """;
+
+    // Exports: every matching row, in order, streamed.
+    private static string SelectForExport(ListQuery<SummaryRow> list) => $"""
+        select {SummaryColumns}
+        from projects p
+        where {ListFilters}
+        order by {list.Order.OrderBy}
+        """;
+
+    private const string CountSummaries = $"""
+        select count(*) from projects p where {ListFilters}
+        """;
+
+    private static readonly string[] CsvHeader = ["id", "name", "territoryId", "status", "year", "updatedAt", "version"];
 
     private const string SelectProject = """
         select p.id, p.name, p.description, p.status, p.year, p.created_at, p.updated_at, p.version,
@@ -102,36 +148,55 @@ public static class ProjectsApi
         returning id
         """;
 
-    public static async Task<Results<Ok<Page<ProjectSummary>>, ValidationProblem>> ListProjects(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null,
-        [Description("Only the projects of this territory, by id, e.g. 2018-ti2707.")] string? territory = null)
+    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
+    /// <param name="cursor">Opaque cursor from links.next of the previous page; follow that link as it is.</param>
+    /// <param name="territory">Only the projects of this territory, by id, e.g. 2018-ti2707.</param>
+    /// <param name="resource">Only the projects that combine this resource, by id, e.g. centrale-cordemais.</param>
+    /// <param name="actor">Only the projects this actor is involved in, by id, e.g. edf.</param>
+    /// <param name="updatedSince">Only projects changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
+    /// <param name="q">Search in names, descriptions and statuses, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</param>
+    /// <param name="sort">Sort keys, comma-separated, - for descending: id, name, territory, status, year, updatedAt, relevance (with q), e.g. -year,name. An unknown status or year sorts first in ascending order. Default: id, or -relevance with q. The id always breaks ties.</param>
+    /// <param name="format">json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching project, unpaged.</param>
+    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
+    public static async Task<Results<Ok<Page<ProjectSummary>>, CsvResult, ValidationProblem>> ListProjects(
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct,
+        int? limit = null, string? cursor = null, string? territory = null, string? resource = null, string? actor = null,
+        Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
     {
-        if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = await QuerySummaries(connection, territory, after?[0], take, ct);
-        return TypedResults.Ok(Paging.ToPage(context, rows, take, r => [r.Id], ToSummary));
+        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
+        var filters = new { territory, resource, actor, updatedSince = updatedSince?.Utc };
+        if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);
+        return await ReadPage(context, db, list, filters, ct);
     }
 
-    public static async Task<Results<Ok<Page<ProjectSummary>>, NotFoundProblem, ValidationProblem>> ListTerritoryProjects(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null)
+    /// <param name="id">Territory id, e.g. 2018-ti5209.</param>
+    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
+    /// <param name="cursor">Opaque cursor from links.next of the previous page; follow that link as it is.</param>
+    /// <param name="resource">Only the projects that combine this resource, by id, e.g. centrale-cordemais.</param>
+    /// <param name="actor">Only the projects this actor is involved in, by id, e.g. edf.</param>
+    /// <param name="updatedSince">Only projects changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
+    /// <param name="q">Search in names, descriptions and statuses, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</param>
+    /// <param name="sort">Sort keys, comma-separated, - for descending: id, name, territory, status, year, updatedAt, relevance (with q), e.g. -year,name. An unknown status or year sorts first in ascending order. Default: id, or -relevance with q. The id always breaks ties.</param>
+    /// <param name="format">json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching project, unpaged.</param>
+    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
+    public static async Task<Results<Ok<Page<ProjectSummary>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryProjects(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
+        int? limit = null, string? cursor = null, string? resource = null, string? actor = null,
+        Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
     {
-        if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = await QuerySummaries(connection, id, after?[0], take, ct);
-        if (rows.Count == 0 && !await References.TerritoryExistsAsync(connection, id, ct))
-        {
-            return Problems.NotFound(context, $"No territory has the id '{id}'.");
-        }
-        return TypedResults.Ok(Paging.ToPage(context, rows, take, r => [r.Id], ToSummary));
+        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
+        if (!await Lists.TerritoryExistsAsync(db, id, ct)) return Problems.NotFound(context, $"No territory has the id '{id}'.");
+        var filters = new { territory = id, resource, actor, updatedSince = updatedSince?.Utc };
+        if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);
+        return await ReadPage(context, db, list, filters, ct);
     }
 
+    /// <param name="id">Project id, e.g. ecocombust-cordemais.</param>
     public static async Task<Results<Ok<ProjectResponse>, NotFoundProblem>> GetProject(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         var project = await ReadProject(db, id, ct);
-        if (project is null) return Problems.NotFound(context, $"No project has the id '{id}'.");
-        context.Response.Headers.ETag = $"\"{project.Version}\"";
-        return TypedResults.Ok(project);
+        return project is null ? Problems.NotFound(context, $"No project has the id '{id}'.") : TypedResults.Ok(project);
     }
 
     public static async Task<Results<Created<ProjectResponse>, ValidationProblem, ConflictProblem>> CreateProject(
@@ -196,9 +261,25 @@ public static class ProjectsApi
             new References.Field("sourceIds", Collections.Sources, request.SourceIds));
     }
 
-    private static async Task<List<SummaryRow>> QuerySummaries(
-        NpgsqlConnection connection, string? territory, string? after, int take, CancellationToken ct) =>
-        (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries, new { territory, after, take }, cancellationToken: ct))).AsList();
+    private static async Task<Ok<Page<ProjectSummary>>> ReadPage(
+        HttpContext context, NpgsqlDataSource db, ListQuery<SummaryRow> list, object filters, CancellationToken ct)
+    {
+        var parameters = list.Parameters(filters);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries(list), parameters, cancellationToken: ct))).AsList();
+        long? total = Paging.WantsTotal(context)
+            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSummaries, parameters, cancellationToken: ct))
+            : null;
+        return TypedResults.Ok(Paging.ToPage(context, rows, list.Take, list.Order.CursorOf, ToSummary, total));
+    }
+
+    private static CsvResult Export(NpgsqlDataSource db, ListQuery<SummaryRow> list, object filters)
+    {
+        var parameters = list.Parameters(filters);
+        return new CsvResult(db, "projects.csv", CsvHeader, list.Delimiter, (connection, token) => connection
+            .QueryUnbufferedAsync<SummaryRow>(SelectForExport(list), parameters)
+            .Select(r => (IReadOnlyList<object?>)[r.Id, r.Name, r.TerritoryId, r.Status, r.Year, r.UpdatedAt, r.Version]));
+    }
 
     private static async Task<ProjectResponse?> ReadProject(NpgsqlDataSource db, string id, CancellationToken ct)
     {
@@ -224,6 +305,7 @@ public static class ProjectsApi
         public int? Year { get; init; }
         public DateTime UpdatedAt { get; init; }
         public long Version { get; init; }
+        public float Rank { get; init; }
     }
 
     private sealed class ProjectRow : SummaryRow

@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using Dapper;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,39 +12,84 @@ public static class ResourcesApi
 {
     public static IEndpointRouteBuilder MapResourcesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/resources").WithTags("Resources");
+        var api = app.MapGroup("/v1/resources").WithTags("Resources").RejectUnknownQueryParameters();
 
         api.MapGet("/", ListResources).WithName("listResources").WithSummary("List resources")
-            .WithDescription("Ressources territoriales, ordered by id, paged with an opaque cursor (links.next and the Link header). Filters: territory (an id) and kind (natural, material, immaterial, human, financial or network).");
+            .WithDescription("Ressources territoriales, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, kind, tag, actor, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching resource, unpaged.")
+            .WithResponseExample(200, ResourceExamples.Page)
+            .WithResponseExample(200, ResourceExamples.Csv, Exports.CsvMediaType)
+            .CacheableRead();
         api.MapGet("/{id}", GetResource).WithName("getResource").WithSummary("Get a resource")
-            .WithDescription("One resource with its territory, the actors that carry it, the projects that combine it and its sources.");
+            .WithDescription("One resource with its territory, the actors that carry it, the projects that combine it and its sources.")
+            .WithResponseExample(200, ResourceExamples.Response).CacheableRead();
         api.MapPost("/", CreateResource).WithName("createResource").WithSummary("Create a resource")
             .WithDescription("Creates a resource. Its id is the one given, or else generated from its name.")
-            .WithRequestExample(ResourceExamples.Request).RequireApiKey();
+            .WithRequestExample(ResourceExamples.Request).WithResponseExample(201, ResourceExamples.Response).RequireApiKey();
         api.MapPut("/{id}", ReplaceResource).WithName("replaceResource").WithSummary("Replace a resource")
             .WithDescription("Replaces every field of a resource, its actors and sources included. The id cannot change.")
-            .WithRequestExample(ResourceExamples.Request).RequireApiKey();
+            .WithRequestExample(ResourceExamples.Request).WithResponseExample(200, ResourceExamples.Response).RequireApiKey();
         api.MapDelete("/{id}", DeleteResource).WithName("deleteResource").WithSummary("Delete a resource")
             .WithDescription("Deletes a resource with its links to actors and sources; a tombstone records the deletion for incremental sync. A resource that a project combines is not deleted: 409, with those projects in referencedBy ([{collection, id}]).")
             .RequireApiKey();
 
-        app.MapGet("/v1/territories/{id}/resources", ListTerritoryResources).WithTags("Territories")
+        app.MapGet("/v1/territories/{id}/resources", ListTerritoryResources).WithTags("Territories").RejectUnknownQueryParameters()
             .WithName("listTerritoryResources").WithSummary("List a territory's resources")
-            .WithDescription("The resources a territory mobilises, ordered by id, paged. Filter: kind. Facts about a studied territory belong to its 2018-2022 record.");
+            .WithDescription("The resources a territory mobilises, ordered by id (or as sort= says), paged, with the filters, search and CSV export of /v1/resources. Facts about a studied territory belong to its 2018-2022 record.")
+            .WithResponseExample(200, ResourceExamples.TerritoryPage)
+            .WithResponseExample(200, ResourceExamples.Csv, Exports.CsvMediaType)
+            .CacheableRead();
         return app;
     }
 
     public static readonly string[] Kinds = ["natural", "material", "immaterial", "human", "financial", "network"];
 
-    private const string SelectSummaries = """
-        select r.id, r.kind, r.name, r.territory_id, r.tags, r.updated_at, r.version
+    private const string SummaryColumns = """
+        r.id, r.kind, r.name, r.territory_id, r.tags, r.updated_at, r.version,
+        coalesce(ts_rank(r.search, to_tsquery('observatoire', @query)), 0) as rank
+        """;
+
+    // Every filter is optional: a null parameter leaves its line true.
+    private const string ListFilters = """
+        (@territory::text is null or r.territory_id = @territory)
+        and (@kind::text is null or r.kind = @kind)
+        and (@tag::text is null or exists (select 1 from unnest(r.tags) as t(tag) where lower(t.tag) = lower(@tag)))
+        and (@actor::text is null or exists (select 1 from resource_actors x where x.resource_id = r.id and x.actor_id = @actor))
+        and (@updatedSince::timestamptz is null or r.updated_at > @updatedSince)
+        and (@query::text is null or r.search @@ to_tsquery('observatoire', @query))
+        """;
+
+    private static readonly Dictionary<string, Querying.SortKey<SummaryRow>> SortKeys = new()
+    {
+        ["id"] = new("r.id", "text", r => r.Id),
+        ["name"] = new("r.name", "text", r => r.Name),
+        ["kind"] = new("r.kind", "text", r => r.Kind),
+        ["territory"] = new("r.territory_id", "text", r => r.TerritoryId),
+        ["updatedAt"] = new("r.updated_at", "timestamptz", r => r.UpdatedAt),
+        ["relevance"] = new("coalesce(ts_rank(r.search, to_tsquery('observatoire', @query)), 0)", "real", r => r.Rank),
+    };
+
+    private static string SelectSummaries(ListQuery<SummaryRow> list) => $"""
+        select {SummaryColumns}
         from resources r
-        where (@territory::text is null or r.territory_id = @territory)
-          and (@kind::text is null or r.kind = @kind)
-          and (@after::text is null or r.id > @after)
-        order by r.id
+        where {ListFilters}
+          and {list.AfterCursor}
+        order by {list.Order.OrderBy}
         limit @take + 1
         """;
+
+    // Exports: every matching row, in order, streamed.
+    private static string SelectForExport(ListQuery<SummaryRow> list) => $"""
+        select {SummaryColumns}
+        from resources r
+        where {ListFilters}
+        order by {list.Order.OrderBy}
+        """;
+
+    private const string CountSummaries = $"""
+        select count(*) from resources r where {ListFilters}
+        """;
+
+    private static readonly string[] CsvHeader = ["id", "kind", "name", "territoryId", "tags", "updatedAt", "version"];
 
     private const string SelectResource = """
         select r.id, r.kind, r.name, r.description, r.tags, r.created_at, r.updated_at, r.version,
@@ -100,41 +144,59 @@ public static class ResourcesApi
         returning id
         """;
 
-    public static async Task<Results<Ok<Page<ResourceSummary>>, ValidationProblem>> ListResources(
+    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
+    /// <param name="cursor">Opaque cursor from links.next of the previous page; follow that link as it is.</param>
+    /// <param name="territory">Only the resources of this territory, by id, e.g. 2018-ti2707.</param>
+    /// <param name="kind">Only the resources of this kind: natural, material, immaterial, human, financial or network.</param>
+    /// <param name="tag">Only the resources with this tag, e.g. hydrogène (case does not matter).</param>
+    /// <param name="actor">Only the resources this actor carries, by id, e.g. fc-lab.</param>
+    /// <param name="updatedSince">Only resources changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
+    /// <param name="q">Search in names, descriptions and tags, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</param>
+    /// <param name="sort">Sort keys, comma-separated, - for descending: id, name, kind, territory, updatedAt, relevance (with q). Default: id, or -relevance with q. The id always breaks ties.</param>
+    /// <param name="format">json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching resource, unpaged.</param>
+    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
+    public static async Task<Results<Ok<Page<ResourceSummary>>, CsvResult, ValidationProblem>> ListResources(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null,
-        [Description("Only the resources of this territory, by id, e.g. 2018-ti2707.")] string? territory = null,
-        [Description("Only the resources of this kind: natural, material, immaterial, human, financial or network.")] string? kind = null)
+        int? limit = null, string? cursor = null, string? territory = null, string? kind = null, string? tag = null, string? actor = null,
+        Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
     {
-        if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
-        if (CheckKind(context, kind) is { } badKind) return badKind;
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = await QuerySummaries(connection, territory, kind, after?[0], take, ct);
-        return TypedResults.Ok(Paging.ToPage(context, rows, take, r => [r.Id], ToSummary));
+        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
+        if (Lists.OneOf(context, "kind", kind, Kinds) is { } badKind) return badKind;
+        var filters = new { territory, kind, tag, actor, updatedSince = updatedSince?.Utc };
+        if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);
+        return await ReadPage(context, db, list, filters, ct);
     }
 
-    public static async Task<Results<Ok<Page<ResourceSummary>>, NotFoundProblem, ValidationProblem>> ListTerritoryResources(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null,
-        [Description("Only the resources of this kind: natural, material, immaterial, human, financial or network.")] string? kind = null)
+    /// <param name="id">Territory id, e.g. 2018-ti2707.</param>
+    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
+    /// <param name="cursor">Opaque cursor from links.next of the previous page; follow that link as it is.</param>
+    /// <param name="kind">Only the resources of this kind: natural, material, immaterial, human, financial or network.</param>
+    /// <param name="tag">Only the resources with this tag, e.g. hydrogène (case does not matter).</param>
+    /// <param name="actor">Only the resources this actor carries, by id, e.g. fc-lab.</param>
+    /// <param name="updatedSince">Only resources changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z.</param>
+    /// <param name="q">Search in names, descriptions and tags, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</param>
+    /// <param name="sort">Sort keys, comma-separated, - for descending: id, name, kind, territory, updatedAt, relevance (with q). Default: id, or -relevance with q. The id always breaks ties.</param>
+    /// <param name="format">json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching resource, unpaged.</param>
+    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
+    public static async Task<Results<Ok<Page<ResourceSummary>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryResources(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
+        int? limit = null, string? cursor = null, string? kind = null, string? tag = null, string? actor = null,
+        Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
     {
-        if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
-        if (CheckKind(context, kind) is { } badKind) return badKind;
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = await QuerySummaries(connection, id, kind, after?[0], take, ct);
-        if (rows.Count == 0 && !await References.TerritoryExistsAsync(connection, id, ct))
-        {
-            return Problems.NotFound(context, $"No territory has the id '{id}'.");
-        }
-        return TypedResults.Ok(Paging.ToPage(context, rows, take, r => [r.Id], ToSummary));
+        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
+        if (Lists.OneOf(context, "kind", kind, Kinds) is { } badKind) return badKind;
+        if (!await Lists.TerritoryExistsAsync(db, id, ct)) return Problems.NotFound(context, $"No territory has the id '{id}'.");
+        var filters = new { territory = id, kind, tag, actor, updatedSince = updatedSince?.Utc };
+        if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);
+        return await ReadPage(context, db, list, filters, ct);
     }
 
+    /// <param name="id">Resource id, e.g. fc-lab-recherche-hydrogene.</param>
     public static async Task<Results<Ok<ResourceResponse>, NotFoundProblem>> GetResource(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         var resource = await ReadResource(db, id, ct);
-        if (resource is null) return Problems.NotFound(context, $"No resource has the id '{id}'.");
-        context.Response.Headers.ETag = $"\"{resource.Version}\"";
-        return TypedResults.Ok(resource);
+        return resource is null ? Problems.NotFound(context, $"No resource has the id '{id}'.") : TypedResults.Ok(resource);
     }
 
     public static async Task<Results<Created<ResourceResponse>, ValidationProblem, ConflictProblem>> CreateResource(
@@ -187,9 +249,6 @@ public static class ResourcesApi
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.DeleteUnlessReferencedAsync(context, db, Collections.Resources, id, DeleteResourceAndLeaveTombstone, ct);
 
-    private static ValidationProblem? CheckKind(HttpContext context, string? kind) =>
-        kind is null || Kinds.Contains(kind) ? null : Problems.Validation(context, "kind", $"kind must be one of: {string.Join(", ", Kinds)}.");
-
     private static async Task<ValidationProblem?> Validate(
         ResourceRequest request, IValidator<ResourceRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
@@ -201,9 +260,25 @@ public static class ResourcesApi
             new References.Field("sourceIds", Collections.Sources, request.SourceIds));
     }
 
-    private static async Task<List<SummaryRow>> QuerySummaries(
-        NpgsqlConnection connection, string? territory, string? kind, string? after, int take, CancellationToken ct) =>
-        (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries, new { territory, kind, after, take }, cancellationToken: ct))).AsList();
+    private static async Task<Ok<Page<ResourceSummary>>> ReadPage(
+        HttpContext context, NpgsqlDataSource db, ListQuery<SummaryRow> list, object filters, CancellationToken ct)
+    {
+        var parameters = list.Parameters(filters);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries(list), parameters, cancellationToken: ct))).AsList();
+        long? total = Paging.WantsTotal(context)
+            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSummaries, parameters, cancellationToken: ct))
+            : null;
+        return TypedResults.Ok(Paging.ToPage(context, rows, list.Take, list.Order.CursorOf, ToSummary, total));
+    }
+
+    private static CsvResult Export(NpgsqlDataSource db, ListQuery<SummaryRow> list, object filters)
+    {
+        var parameters = list.Parameters(filters);
+        return new CsvResult(db, "resources.csv", CsvHeader, list.Delimiter, (connection, token) => connection
+            .QueryUnbufferedAsync<SummaryRow>(SelectForExport(list), parameters)
+            .Select(r => (IReadOnlyList<object?>)[r.Id, r.Kind, r.Name, r.TerritoryId, r.Tags, r.UpdatedAt, r.Version]));
+    }
 
     private static async Task<ResourceResponse?> ReadResource(NpgsqlDataSource db, string id, CancellationToken ct)
     {
@@ -230,6 +305,7 @@ public static class ResourcesApi
         public string[] Tags { get; init; } = [];
         public DateTime UpdatedAt { get; init; }
         public long Version { get; init; }
+        public float Rank { get; init; }
     }
 
     private sealed class ResourceRow : SummaryRow

@@ -11,34 +11,78 @@ public static class SourcesApi
 {
     public static IEndpointRouteBuilder MapSourcesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/sources").WithTags("Sources");
+        var api = app.MapGroup("/v1/sources").WithTags("Sources").RejectUnknownQueryParameters();
 
         api.MapGet("/", ListSources).WithName("listSources").WithSummary("List sources")
-            .WithDescription("The public pages, documents, repositories and packages that facts come from, ordered by id, paged with an opaque cursor (links.next and the Link header).");
+            .WithDescription("The public pages, documents, repositories and packages that facts come from, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filter: updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching source, unpaged.")
+            .WithResponseExample(200, SourceExamples.Page)
+            .WithResponseExample(200, SourceExamples.Csv, Exports.CsvMediaType)
+            .CacheableRead();
         api.MapGet("/{id}", GetSource).WithName("getSource").WithSummary("Get a source")
-            .WithDescription("One source. The records citing it list it in their sources.");
+            .WithDescription("One source. The records citing it list it in their sources.")
+            .WithResponseExample(200, SourceExamples.Response).CacheableRead();
         api.MapPost("/", CreateSource).WithName("createSource").WithSummary("Create a source")
             .WithDescription("Creates a source. Its id is the one given, or else generated from the title (or the URL's host).")
-            .WithRequestExample(SourceExamples.Request).RequireApiKey();
+            .WithRequestExample(SourceExamples.Request).WithResponseExample(201, SourceExamples.Response).RequireApiKey();
         api.MapPut("/{id}", ReplaceSource).WithName("replaceSource").WithSummary("Replace a source")
             .WithDescription("Replaces every field of a source. The id cannot change.")
-            .WithRequestExample(SourceExamples.Request).RequireApiKey();
+            .WithRequestExample(SourceExamples.Request).WithResponseExample(200, SourceExamples.Response).RequireApiKey();
         api.MapDelete("/{id}", DeleteSource).WithName("deleteSource").WithSummary("Delete a source")
             .WithDescription("Deletes a source that no record cites; a tombstone records the deletion for incremental sync. A cited source is not deleted: 409, with the citing records in referencedBy ([{collection, id}]).")
             .RequireApiKey();
         return app;
     }
 
-    private const string SelectSources = """
-        select s.id, s.url, s.title, s.publisher, s.seen_on, s.created_at, s.updated_at, s.version
+    private const string SourceColumns = """
+        s.id, s.url, s.title, s.publisher, s.seen_on, s.created_at, s.updated_at, s.version
+        """;
+
+    private const string SummaryColumns = $"""
+        {SourceColumns}, coalesce(ts_rank(s.search, to_tsquery('observatoire', @query)), 0) as rank
+        """;
+
+    // Every filter is optional: a null parameter leaves its line true.
+    private const string ListFilters = """
+        (@updatedSince::timestamptz is null or s.updated_at > @updatedSince)
+        and (@query::text is null or s.search @@ to_tsquery('observatoire', @query))
+        """;
+
+    // Title, publisher and date may be unknown: they sort as '' and 0001-01-01, so that the keyset comparisons hold.
+    private static readonly Dictionary<string, Querying.SortKey<SourceRow>> SortKeys = new()
+    {
+        ["id"] = new("s.id", "text", r => r.Id),
+        ["title"] = new("coalesce(s.title, '')", "text", r => r.Title ?? ""),
+        ["publisher"] = new("coalesce(s.publisher, '')", "text", r => r.Publisher ?? ""),
+        ["seenOn"] = new("coalesce(s.seen_on, date '0001-01-01')", "date", r => r.SeenOn ?? DateOnly.MinValue),
+        ["updatedAt"] = new("s.updated_at", "timestamptz", r => r.UpdatedAt),
+        ["relevance"] = new("coalesce(ts_rank(s.search, to_tsquery('observatoire', @query)), 0)", "real", r => r.Rank),
+    };
+
+    private static string SelectSources(ListQuery<SourceRow> list) => $"""
+        select {SummaryColumns}
         from sources s
-        where (@after::text is null or s.id > @after)
-        order by s.id
+        where {ListFilters}
+          and {list.AfterCursor}
+        order by {list.Order.OrderBy}
         limit @take + 1
         """;
 
-    private const string SelectSource = """
-        select s.id, s.url, s.title, s.publisher, s.seen_on, s.created_at, s.updated_at, s.version
+    // Exports: every matching row, in order, streamed.
+    private static string SelectForExport(ListQuery<SourceRow> list) => $"""
+        select {SummaryColumns}
+        from sources s
+        where {ListFilters}
+        order by {list.Order.OrderBy}
+        """;
+
+    private const string CountSources = $"""
+        select count(*) from sources s where {ListFilters}
+        """;
+
+    private static readonly string[] CsvHeader = ["id", "url", "title", "publisher", "seenOn", "createdAt", "updatedAt", "version"];
+
+    private const string SelectSource = $"""
+        select {SourceColumns}
         from sources s
         where s.id = @id
         """;
@@ -69,22 +113,40 @@ public static class SourcesApi
         returning id
         """;
 
-    public static async Task<Results<Ok<Page<SourceResponse>>, ValidationProblem>> ListSources(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null)
+    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
+    /// <param name="cursor">Opaque cursor from links.next of the previous page; follow that link as it is.</param>
+    /// <param name="updatedSince">Only sources changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
+    /// <param name="q">Search in titles, publishers and URLs, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</param>
+    /// <param name="sort">Sort keys, comma-separated, - for descending: id, title, publisher, seenOn, updatedAt, relevance (with q). An unknown title, publisher or date sorts first in ascending order. Default: id, or -relevance with q. The id always breaks ties.</param>
+    /// <param name="format">json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching source, unpaged.</param>
+    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
+    public static async Task<Results<Ok<Page<SourceResponse>>, CsvResult, ValidationProblem>> ListSources(
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null,
+        Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
     {
-        if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
+        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
+        var parameters = list.Parameters(new { updatedSince = updatedSince?.Utc });
+        if (list.Representation == ExportFormat.Csv)
+        {
+            return new CsvResult(db, "sources.csv", CsvHeader, list.Delimiter, (connection, token) => connection
+                .QueryUnbufferedAsync<SourceRow>(SelectForExport(list), parameters)
+                .Select(r => (IReadOnlyList<object?>)[r.Id, r.Url, r.Title, r.Publisher, r.SeenOn, r.CreatedAt, r.UpdatedAt, r.Version]));
+        }
+
         await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<SourceRow>(new CommandDefinition(SelectSources, new { after = after?[0], take }, cancellationToken: ct))).AsList();
-        return TypedResults.Ok(Paging.ToPage(context, rows, take, r => [r.Id], r => r.ToResponse()));
+        var rows = (await connection.QueryAsync<SourceRow>(new CommandDefinition(SelectSources(list), parameters, cancellationToken: ct))).AsList();
+        long? total = Paging.WantsTotal(context)
+            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSources, parameters, cancellationToken: ct))
+            : null;
+        return TypedResults.Ok(Paging.ToPage(context, rows, list.Take, list.Order.CursorOf, r => r.ToResponse(), total));
     }
 
+    /// <param name="id">Source id, e.g. la-fabrique-ces-territoires.</param>
     public static async Task<Results<Ok<SourceResponse>, NotFoundProblem>> GetSource(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         var source = await ReadSource(db, id, ct);
-        if (source is null) return Problems.NotFound(context, $"No source has the id '{id}'.");
-        context.Response.Headers.ETag = $"\"{source.Version}\"";
-        return TypedResults.Ok(source);
+        return source is null ? Problems.NotFound(context, $"No source has the id '{id}'.") : TypedResults.Ok(source);
     }
 
     public static async Task<Results<Created<SourceResponse>, ValidationProblem, ConflictProblem>> CreateSource(
@@ -156,6 +218,7 @@ public static class SourcesApi
         public DateTime CreatedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
         public long Version { get; init; }
+        public float Rank { get; init; }
 
         public SourceResponse ToResponse() => new(Id, Url, Title, Publisher, SeenOn, CreatedAt, UpdatedAt, Version);
     }

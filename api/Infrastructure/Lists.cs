@@ -1,0 +1,76 @@
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace Observatoire.Api.Infrastructure;
+
+/// <summary>
+/// What a list request asks for besides its filters, checked once: the representation (format= or Accept), the
+/// CSV delimiter, the page size and cursor, the search and the sort. The SQL of each collection stays its own.
+/// </summary>
+/// <param name="Representation">JSON pages, or a CSV export of every matching row.</param>
+/// <param name="Delimiter">The CSV delimiter.</param>
+/// <param name="Take">The page size.</param>
+/// <param name="Order">The sort, the id last.</param>
+/// <param name="After">The sort values of the last row served (from the cursor), or null on the first page.</param>
+/// <param name="Search">The prefix tsquery of q, or null without a search.</param>
+public sealed record ListQuery<TRow>(
+    ExportFormat Representation, char Delimiter, int Take, Querying.Sort<TRow> Order, string[]? After, string? Search)
+{
+    /// <summary>The SQL parameters: the filters given, with @query (the search), @take and the cursor's @k0, @k1…</summary>
+    public DynamicParameters Parameters(object filters)
+    {
+        var parameters = new DynamicParameters(filters);
+        parameters.Add("query", Search);
+        parameters.Add("take", Take);
+        Order.AddCursor(parameters, After);
+        return parameters;
+    }
+
+    /// <summary>The keyset condition of the next page ("true" on the first page).</summary>
+    public string AfterCursor => After is null ? "true" : Order.After;
+}
+
+public static class Lists
+{
+    /// <summary>
+    /// Reads the parameters every list shares. The sort keys must hold "id" and "relevance"; the default order is
+    /// <paramref name="defaultSort"/>, or the best matches first with q. A bad value is a 400 problem naming it.
+    /// </summary>
+    public static ValidationProblem? Parse<TRow>(
+        HttpContext context, IReadOnlyDictionary<string, Querying.SortKey<TRow>> sortKeys, string defaultSort,
+        int? limit, string? cursor, string? q, string? sort, string? format, string? delimiter, out ListQuery<TRow> list)
+    {
+        list = new ListQuery<TRow>(ExportFormat.Json, ';', Paging.DefaultLimit, new Querying.Sort<TRow>([]), null, null);
+        if (Exports.Negotiate(context, format, out var representation, ExportFormat.Csv) is { } invalidFormat) return invalidFormat;
+        if (Exports.Delimiter(context, delimiter, out var separator) is { } invalidDelimiter) return invalidDelimiter;
+        if (Paging.Validate(context, limit, cursor, out var take, out var after) is { } invalidPage) return invalidPage;
+        var search = Querying.ToTsQuery(q);
+        if (q is not null && search is null) return Problems.Validation(context, "q", "q must contain at least one word.");
+        if (Querying.ParseSort(context, sort, sortKeys, search is null ? defaultSort : "-relevance", out var order) is { } invalidSort) return invalidSort;
+        if (search is null && order.Keys.Any(k => k.Name == "relevance"))
+        {
+            return Problems.Validation(context, "sort", "Sorting by relevance needs a search (q).");
+        }
+        var afterValues = order.Values(after);
+        if (after is not null && afterValues is null)
+        {
+            return Problems.Validation(context, "cursor", "The cursor belongs to another sort order. Use the links.next URL of a previous page as it is.");
+        }
+        list = new ListQuery<TRow>(representation, separator, take, order, afterValues, search);
+        return null;
+    }
+
+    /// <summary>A filter with a closed set of values: anything else is a 400 problem naming the parameter and listing the values.</summary>
+    public static ValidationProblem? OneOf(HttpContext context, string parameter, string? value, IReadOnlyCollection<string> allowed) =>
+        value is null || allowed.Contains(value)
+            ? null
+            : Problems.Validation(context, parameter, $"{parameter} must be one of: {string.Join(", ", allowed)}.");
+
+    /// <summary>Whether the territory of a relation route (/v1/territories/{id}/…) exists, checked before its list is read.</summary>
+    public static async Task<bool> TerritoryExistsAsync(NpgsqlDataSource db, string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await References.TerritoryExistsAsync(connection, id, ct);
+    }
+}
