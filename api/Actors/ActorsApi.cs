@@ -232,7 +232,6 @@ public static class ActorsApi
         }
 
         var created = (await ReadActor(db, id, ct))!;
-        context.Response.Headers.ETag = $"\"{created.Version}\"";
         return TypedResults.Created($"/v1/actors/{id}", created);
     }
 
@@ -258,7 +257,6 @@ public static class ActorsApi
         }
 
         var replaced = (await ReadActor(db, id, ct))!;
-        context.Response.Headers.ETag = $"\"{replaced.Version}\"";
         return TypedResults.Ok(replaced);
     }
 

@@ -212,7 +212,6 @@ public static class FiguresApi
         }
 
         var created = (await ReadFigure(db, id, ct))!;
-        context.Response.Headers.ETag = $"\"{created.Version}\"";
         return TypedResults.Created($"/v1/figures/{id}", created);
     }
 
@@ -233,7 +232,6 @@ public static class FiguresApi
         }
 
         var replaced = (await ReadFigure(db, id, ct))!;
-        context.Response.Headers.ETag = $"\"{replaced.Version}\"";
         return TypedResults.Ok(replaced);
     }
 

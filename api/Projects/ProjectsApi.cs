@@ -220,7 +220,6 @@ public static class ProjectsApi
         }
 
         var created = (await ReadProject(db, id, ct))!;
-        context.Response.Headers.ETag = $"\"{created.Version}\"";
         return TypedResults.Created($"/v1/projects/{id}", created);
     }
 
@@ -241,7 +240,6 @@ public static class ProjectsApi
         }
 
         var replaced = (await ReadProject(db, id, ct))!;
-        context.Response.Headers.ETag = $"\"{replaced.Version}\"";
         return TypedResults.Ok(replaced);
     }
 

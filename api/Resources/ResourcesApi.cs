@@ -220,7 +220,6 @@ public static class ResourcesApi
         }
 
         var created = (await ReadResource(db, id, ct))!;
-        context.Response.Headers.ETag = $"\"{created.Version}\"";
         return TypedResults.Created($"/v1/resources/{id}", created);
     }
 
@@ -241,7 +240,6 @@ public static class ResourcesApi
         }
 
         var replaced = (await ReadResource(db, id, ct))!;
-        context.Response.Headers.ETag = $"\"{replaced.Version}\"";
         return TypedResults.Ok(replaced);
     }
 

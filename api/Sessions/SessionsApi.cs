@@ -361,7 +361,6 @@ public static class SessionsApi
         }
 
         var created = (await ReadSession(db, id, ct))!;
-        context.Response.Headers.ETag = $"\"{created.Version}\"";
         return TypedResults.Created($"/v1/sessions/{id}", created);
     }
 
@@ -387,7 +386,6 @@ public static class SessionsApi
         }
 
         var replaced = (await ReadSession(db, id, ct))!;
-        context.Response.Headers.ETag = $"\"{replaced.Version}\"";
         return TypedResults.Ok(replaced);
     }
 

@@ -168,7 +168,6 @@ public static class SourcesApi
         }
 
         var created = (await ReadSource(db, id, ct))!;
-        context.Response.Headers.ETag = $"\"{created.Version}\"";
         return TypedResults.Created($"/v1/sources/{id}", created);
     }
 
@@ -187,7 +186,6 @@ public static class SourcesApi
         }
 
         var replaced = (await ReadSource(db, id, ct))!;
-        context.Response.Headers.ETag = $"\"{replaced.Version}\"";
         return TypedResults.Ok(replaced);
     }
 
