@@ -352,6 +352,10 @@ public static class OpenApi
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeys.SchemeName, context.Document)] = [] }];
             }
 
+            if (metadata.OfType<ApiKeyRequiredAttribute>().Any())
+            {
+                AddProblem(operation, context, "409", "The request conflicts with the current state: the record is referred to, its key is taken, or a concurrent change intervened.");
+            }
             AddProblem(operation, context, "405", "The path exists but does not support this method.");
             AddProblem(operation, context, "500", "An unexpected error; the problem carries a traceId to quote.");
 

@@ -80,6 +80,15 @@ public static partial class Problems
             {
                 problem = BindingProblem(context, bad);
             }
+            else if (exception is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.ForeignKeyViolation or Npgsql.PostgresErrorCodes.UniqueViolation
+                         or Npgsql.PostgresErrorCodes.SerializationFailure or Npgsql.PostgresErrorCodes.DeadlockDetected } race)
+            {
+                // The checks before a write passed, then a concurrent write changed what they checked (a referenced
+                // record deleted, the same id taken): nothing was written; the client may retry.
+                logger.LogInformation("Write refused by the database ({SqlState}, {Constraint}) after a concurrent change", race.SqlState, race.ConstraintName);
+                problem = Create(context, StatusCodes.Status409Conflict, "Conflict",
+                    "A concurrent change conflicts with this request (a record it refers to was deleted, or the same key was taken meanwhile). Nothing was written; read the records again and retry.");
+            }
             else
             {
                 logger.LogError(exception, "Unhandled exception on {Method} {Path}", context.Request.Method, context.Request.Path);
