@@ -14,7 +14,7 @@ public static class ActorsApi
     {
         var api = app.MapGroup("/v1/actors").WithTags("Actors").RejectUnknownQueryParameters();
 
-        api.MapGet("/", ListActors).WithName("listActors").WithSummary("List actors")
+        api.MapGet("/", ListActors).WithSparseFields<ActorSummary>().WithName("listActors").WithSummary("List actors")
             .WithDescription("Organisations and people in their public role, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory (the actors acting in it), type, category, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching actor, unpaged.")
             .WithResponseExample(200, ActorExamples.Page)
             .WithResponseExample(200, ActorExamples.Csv, Exports.CsvMediaType)
@@ -32,7 +32,7 @@ public static class ActorsApi
             .WithDescription("Deletes an actor with its links to territories and sources; a tombstone (collection and id only, no personal data) records the deletion for incremental sync. An actor that a resource, a project or a session refers to is not deleted: 409, with those records in referencedBy ([{collection, id}]).")
             .RequireApiKey();
 
-        app.MapGet("/v1/territories/{id}/actors", ListTerritoryActors).WithTags("Territories").RejectUnknownQueryParameters()
+        app.MapGet("/v1/territories/{id}/actors", ListTerritoryActors).WithSparseFields<ActorSummary>().WithTags("Territories").RejectUnknownQueryParameters()
             .WithName("listTerritoryActors").WithSummary("List a territory's actors")
             .WithDescription("The actors acting in a territory, ordered by id (or as sort= says), paged, with the filters, search and CSV export of /v1/actors.")
             .WithResponseExample(200, ActorExamples.TerritoryPage)

@@ -14,7 +14,7 @@ public static class FiguresApi
     {
         var api = app.MapGroup("/v1/figures").WithTags("Figures").RejectUnknownQueryParameters();
 
-        api.MapGet("/", ListFigures).WithName("listFigures").WithSummary("List key figures")
+        api.MapGet("/", ListFigures).WithSparseFields<FigureResponse>().WithName("listFigures").WithSummary("List key figures")
             .WithDescription("Key figures on territories, each with its sources, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching figure, unpaged, its sources as their ids.")
             .WithResponseExample(200, FigureExamples.Page)
             .WithResponseExample(200, FigureExamples.Csv, Exports.CsvMediaType)
@@ -32,7 +32,7 @@ public static class FiguresApi
             .WithDescription("Deletes a key figure with its links to sources; a tombstone records the deletion for incremental sync.")
             .RequireApiKey();
 
-        app.MapGet("/v1/territories/{id}/figures", ListTerritoryFigures).WithTags("Territories").RejectUnknownQueryParameters()
+        app.MapGet("/v1/territories/{id}/figures", ListTerritoryFigures).WithSparseFields<FigureResponse>().WithTags("Territories").RejectUnknownQueryParameters()
             .WithName("listTerritoryFigures").WithSummary("List a territory's key figures")
             .WithDescription("The key figures on a territory, each with its sources, ordered by id (or as sort= says), paged, with the search and CSV export of /v1/figures. The territory's item lists them too. Facts about a studied territory belong to its 2018-2022 record.")
             .WithResponseExample(200, FigureExamples.TerritoryPage)

@@ -14,7 +14,7 @@ public static class ProjectsApi
     {
         var api = app.MapGroup("/v1/projects").WithTags("Projects").RejectUnknownQueryParameters();
 
-        api.MapGet("/", ListProjects).WithName("listProjects").WithSummary("List projects")
+        api.MapGet("/", ListProjects).WithSparseFields<ProjectSummary>().WithName("listProjects").WithSummary("List projects")
             .WithDescription("Projets de territoire, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, resource (the projects combining it), actor (the projects it is involved in), updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching project, unpaged.")
             .WithResponseExample(200, ProjectExamples.Page)
             .WithResponseExample(200, ProjectExamples.Csv, Exports.CsvMediaType)
@@ -32,7 +32,7 @@ public static class ProjectsApi
             .WithDescription("Deletes a project with its links to resources, actors and sources; a tombstone records the deletion for incremental sync.")
             .RequireApiKey();
 
-        app.MapGet("/v1/territories/{id}/projects", ListTerritoryProjects).WithTags("Territories").RejectUnknownQueryParameters()
+        app.MapGet("/v1/territories/{id}/projects", ListTerritoryProjects).WithSparseFields<ProjectSummary>().WithTags("Territories").RejectUnknownQueryParameters()
             .WithName("listTerritoryProjects").WithSummary("List a territory's projects")
             .WithDescription("The projects of a territory, ordered by id (or as sort= says), paged, with the filters, search and CSV export of /v1/projects. Facts about a studied territory belong to its 2018-2022 record.")
             .WithResponseExample(200, ProjectExamples.TerritoryPage)

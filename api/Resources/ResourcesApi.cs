@@ -14,7 +14,7 @@ public static class ResourcesApi
     {
         var api = app.MapGroup("/v1/resources").WithTags("Resources").RejectUnknownQueryParameters();
 
-        api.MapGet("/", ListResources).WithName("listResources").WithSummary("List resources")
+        api.MapGet("/", ListResources).WithSparseFields<ResourceSummary>().WithName("listResources").WithSummary("List resources")
             .WithDescription("Ressources territoriales, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, kind, tag, actor, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching resource, unpaged.")
             .WithResponseExample(200, ResourceExamples.Page)
             .WithResponseExample(200, ResourceExamples.Csv, Exports.CsvMediaType)
@@ -32,7 +32,7 @@ public static class ResourcesApi
             .WithDescription("Deletes a resource with its links to actors and sources; a tombstone records the deletion for incremental sync. A resource that a project combines is not deleted: 409, with those projects in referencedBy ([{collection, id}]).")
             .RequireApiKey();
 
-        app.MapGet("/v1/territories/{id}/resources", ListTerritoryResources).WithTags("Territories").RejectUnknownQueryParameters()
+        app.MapGet("/v1/territories/{id}/resources", ListTerritoryResources).WithSparseFields<ResourceSummary>().WithTags("Territories").RejectUnknownQueryParameters()
             .WithName("listTerritoryResources").WithSummary("List a territory's resources")
             .WithDescription("The resources a territory mobilises, ordered by id (or as sort= says), paged, with the filters, search and CSV export of /v1/resources. Facts about a studied territory belong to its 2018-2022 record.")
             .WithResponseExample(200, ResourceExamples.TerritoryPage)

@@ -15,7 +15,7 @@ public static class SessionsApi
     {
         var api = app.MapGroup("/v1/sessions").WithTags("Sessions").RejectUnknownQueryParameters();
 
-        api.MapGet("/", ListSessions).WithName("listSessions").WithSummary("List sessions")
+        api.MapGet("/", ListSessions).WithSparseFields<SessionSummary>().WithName("listSessions").WithSummary("List sessions")
             .WithDescription("Séances de l'observatoire, ordered by number (sessions without a number last) then id, paged with an opaque cursor (links.next and the Link header). " +
                 "Filters: territory, year, from and to (dates, inclusive), sessionFormat, speaker, updatedSince and q (French full-text search in titles, places and notes). " +
                 "The total comes with Prefer: count=exact. format=csv (or Accept: text/csv) exports every matching session as CSV; format=ics (or Accept: text/calendar) " +
@@ -46,14 +46,14 @@ public static class SessionsApi
             .WithDescription("Deletes a session; its documents, speakers and source links go with it. A tombstone records the deletion for incremental sync.")
             .RequireApiKey();
 
-        app.MapGet("/v1/territories/{id}/sessions", ListTerritorySessions).WithTags("Territories").RejectUnknownQueryParameters()
+        app.MapGet("/v1/territories/{id}/sessions", ListTerritorySessions).WithSparseFields<SessionSummary>().WithTags("Territories").RejectUnknownQueryParameters()
             .WithName("listTerritorySessions").WithSummary("List the sessions that featured a territory")
             .WithDescription("The sessions that featured a territory, ordered by number then id, paged. Takes the filters, sorts and formats of /v1/sessions (CSV, iCalendar), territory aside.")
             .WithResponseExample(200, SessionExamples.TerritoryPage)
             .WithResponseExample(200, SessionExamples.Csv, Exports.CsvMediaType)
             .WithResponseExample(200, SessionExamples.Calendar, Exports.CalendarMediaType)
             .CacheableRead();
-        app.MapGet("/v1/actors/{id}/sessions", ListActorSessions).WithTags("Actors").RejectUnknownQueryParameters()
+        app.MapGet("/v1/actors/{id}/sessions", ListActorSessions).WithSparseFields<SessionSummary>().WithTags("Actors").RejectUnknownQueryParameters()
             .WithName("listActorSessions").WithSummary("List an actor's sessions")
             .WithDescription("The sessions where an actor spoke or that it co-organised, ordered by number then id, paged. Takes the filters, sorts and formats of /v1/sessions (CSV, iCalendar), speaker aside.")
             .WithResponseExample(200, SessionExamples.ActorPage)

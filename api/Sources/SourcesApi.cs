@@ -13,7 +13,7 @@ public static class SourcesApi
     {
         var api = app.MapGroup("/v1/sources").WithTags("Sources").RejectUnknownQueryParameters();
 
-        api.MapGet("/", ListSources).WithName("listSources").WithSummary("List sources")
+        api.MapGet("/", ListSources).WithSparseFields<SourceResponse>().WithName("listSources").WithSummary("List sources")
             .WithDescription("The public pages, documents, repositories and packages that facts come from, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filter: updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching source, unpaged.")
             .WithResponseExample(200, SourceExamples.Page)
             .WithResponseExample(200, SourceExamples.Csv, Exports.CsvMediaType)
