@@ -99,22 +99,36 @@ public static class Seeder
                excluded.commune_count, excluded.population, excluded.latitude, excluded.longitude, excluded.studied)
         """;
 
+    // A territory whose members change gets its row rewritten (its version moves, the change feed shows it),
+    // and so do the territories sharing a changed commune, whose derived links may change. Rows created by this
+    // load (created_at = now()) are left at their first version.
     private const string UpsertTerritoryChildren = """
-        insert into territory_groupings (territory_id, siren, name, kind)
-        select territory_id, siren, name, kind from seed_territory_groupings
-        on conflict (territory_id, siren) do update set name = excluded.name, kind = excluded.kind
-        where (territory_groupings.name, territory_groupings.kind) is distinct from (excluded.name, excluded.kind);
-
-        insert into territory_communes (territory_id, insee_code, name)
-        select territory_id, insee_code, name from seed_territory_communes
-        on conflict (territory_id, insee_code) do update set name = excluded.name
-        where territory_communes.name is distinct from excluded.name;
-
-        insert into territory_contours (territory_id, geometry)
-        select territory_id, geometry from seed_territory_contours
-        where territory_id in (select id from territories)
-        on conflict (territory_id) do update set geometry = excluded.geometry
-        where territory_contours.geometry is distinct from excluded.geometry;
+        with groupings as (
+            insert into territory_groupings (territory_id, siren, name, kind)
+            select territory_id, siren, name, kind from seed_territory_groupings
+            on conflict (territory_id, siren) do update set name = excluded.name, kind = excluded.kind
+            where (territory_groupings.name, territory_groupings.kind) is distinct from (excluded.name, excluded.kind)
+            returning territory_id
+        ), communes as (
+            insert into territory_communes (territory_id, insee_code, name)
+            select territory_id, insee_code, name from seed_territory_communes
+            on conflict (territory_id, insee_code) do update set name = excluded.name
+            where territory_communes.name is distinct from excluded.name
+            returning territory_id, insee_code
+        ), contours as (
+            insert into territory_contours (territory_id, geometry)
+            select territory_id, geometry from seed_territory_contours
+            where territory_id in (select id from territories)
+            on conflict (territory_id) do update set geometry = excluded.geometry
+            where territory_contours.geometry is distinct from excluded.geometry
+            returning territory_id
+        )
+        update territories t set name = t.name
+        where t.created_at < now()
+          and t.id in (select territory_id from groupings
+                       union select territory_id from contours
+                       union select territory_id from communes
+                       union select c.territory_id from territory_communes c where c.insee_code in (select insee_code from communes));
 
         delete from tombstones t using seed_territories s where t.entity = 'territories' and t.id = s.id;
         """;

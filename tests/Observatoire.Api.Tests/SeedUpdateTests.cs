@@ -1,0 +1,65 @@
+using Npgsql;
+using Observatoire.Api.Database;
+
+namespace Observatoire.Api.Tests;
+
+/// <summary>Loading changed seeds into a loaded database, in a database of this test's own.</summary>
+public sealed class SeedUpdateTests
+{
+    [Test]
+    public async Task A_changed_commune_in_the_seeds_moves_the_versions_of_its_territory_and_of_the_territories_linked_by_it()
+    {
+        var connectionString = await TestApi.Database.CreateExtraDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await Migrator.MigrateAsync(dataSource);
+        await Seeder.SeedAsync(dataSource, Seeder.DefaultDirectory);
+        var before = await Versions(dataSource);
+
+        var changed = Path.Combine(Path.GetTempPath(), $"observatoire-seeds-{Guid.NewGuid():N}");
+        CopyDirectory(Seeder.DefaultDirectory, changed);
+        try
+        {
+            var file = Path.Combine(changed, "territories", "territoires_industrie_2023_communes.csv");
+            var lines = await File.ReadAllLinesAsync(file);
+            var index = Array.FindIndex(lines, l => l.StartsWith("ti-2708,90010,", StringComparison.Ordinal));
+            lines[index] = lines[index].Replace(",Belfort,", ",Belfort (renamed in a test),", StringComparison.Ordinal);
+            await File.WriteAllLinesAsync(file, lines);
+            await Seeder.SeedAsync(dataSource, changed);
+        }
+        finally
+        {
+            Directory.Delete(changed, recursive: true);
+        }
+        var after = await Versions(dataSource);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(after["2023-ti-2708"], Is.GreaterThan(before["2023-ti-2708"]), "the territory whose commune changed");
+            Assert.That(after["2018-ti2707"], Is.GreaterThan(before["2018-ti2707"]), "the territory of the other phase sharing that commune");
+            Assert.That(after["2018-ti5209"], Is.EqualTo(before["2018-ti5209"]), "a territory the change does not touch");
+        });
+    }
+
+    private static async Task<Dictionary<string, long>> Versions(NpgsqlDataSource dataSource)
+    {
+        var versions = new Dictionary<string, long>();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand("select id, version from territories", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) versions[reader.GetString(0)] = reader.GetInt64(1);
+        return versions;
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(directory.Replace(from, to, StringComparison.Ordinal));
+        }
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, file.Replace(from, to, StringComparison.Ordinal));
+        }
+    }
+}
