@@ -43,9 +43,11 @@ public sealed record TerritoryLink(string Id, string Phase, string Code, string 
 /// <param name="Studied">Whether the observatory studied this territory.</param>
 /// <param name="UpdatedAt">When the record last changed.</param>
 /// <param name="Version">Row version, incremented on every change.</param>
+/// <param name="Included">The related collections asked for with include=; absent when none was asked for.</param>
 public sealed record TerritorySummary(
     string Id, string Phase, string Code, string Name, IReadOnlyList<Region> Regions, IReadOnlyList<string> Departments,
-    int CommuneCount, GeoPoint? Point, bool Studied, DateTime UpdatedAt, long Version);
+    int CommuneCount, GeoPoint? Point, bool Studied, DateTime UpdatedAt, long Version,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TerritoryIncluded? Included = null);
 
 /// <summary>A Territoire d'industrie with its member groupings and its links to the other phase.</summary>
 /// <param name="Id">Stable URL-safe id: first year of the phase and the programme code, e.g. "2018-ti2707".</param>

@@ -472,17 +472,6 @@ public static class SessionsApi
     };
 
     /// <summary>The sessions of a territory, whole, in the order of its relation route (for include= on a territory).</summary>
-    internal static async Task<List<SessionSummary>> TerritorySessionsAsync(NpgsqlConnection connection, string territoryId, CancellationToken ct)
-    {
-        var parameters = new DynamicParameters(new
-        {
-            territory = territoryId, actor = (string?)null, year = (int?)null, from = (DateOnly?)null, to = (DateOnly?)null,
-            sessionFormat = (string?)null, speaker = (string?)null, updatedSince = (DateTimeOffset?)null, query = (string?)null,
-        });
-        var rows = await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectForExport(DefaultOrder), parameters, cancellationToken: ct));
-        return [.. rows.Select(ToSummary)];
-    }
-
     private static async Task<ConflictProblem> NumberTaken(HttpContext context, NpgsqlDataSource db, int number, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);

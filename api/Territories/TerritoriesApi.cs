@@ -204,12 +204,14 @@ public static class TerritoriesApi
     /// <param name="format">json (default), csv or geojson; overrides the Accept header (application/json, text/csv, application/geo+json). CSV and GeoJSON hold every matching territory, unpaged.</param>
     /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
     /// <param name="geometry">GeoJSON geometry: perimeter (default) or point.</param>
+    /// <param name="include">JSON only: related collections to add to each row, comma-separated: resources, actors, sessions, projects (each whole, as its relation route lists it).</param>
     public static async Task<Results<Ok<Page<TerritorySummary>>, CsvResult, TerritoryGeoJsonResult, ValidationProblem>> ListTerritories(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
         int? limit = null, string? cursor = null, string? phase = null, string? code = null, string? region = null,
         string? department = null, string? epci = null, string? commune = null, bool? studied = null, Rfc3339DateTime? updatedSince = null,
-        string? q = null, string? sort = null, string? format = null, string? delimiter = null, string? geometry = null)
+        string? q = null, string? sort = null, string? format = null, string? delimiter = null, string? geometry = null, string? include = null)
     {
+        if (TerritoryIncludes.Parse(context, include, out var wanted) is { } invalidInclude) return invalidInclude;
         if (Exports.Negotiate(context, format, out var representation, ExportFormat.Csv, ExportFormat.GeoJson) is { } invalidFormat) return invalidFormat;
         if (Exports.Delimiter(context, delimiter, out var separator) is { } invalidDelimiter) return invalidDelimiter;
         if (geometry is not null and not ("perimeter" or "point")) return Problems.Validation(context, "geometry", "geometry must be perimeter or point.");
@@ -252,7 +254,12 @@ public static class TerritoriesApi
         long? total = Paging.WantsTotal(context)
             ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSummaries, parameters, cancellationToken: ct))
             : null;
-        return TypedResults.Ok(Paging.ToPage(context, rows, take, order.CursorOf, ToSummary, total));
+        var page = Paging.ToPage(context, rows, take, order.CursorOf, ToSummary, total);
+        if (await TerritoryIncludes.ReadManyAsync(connection, [.. page.Items.Select(t => t.Id)], wanted, ct) is { } included)
+        {
+            page = page with { Items = [.. page.Items.Select(t => t with { Included = included[t.Id] })] };
+        }
+        return TypedResults.Ok(page);
     }
 
     /// <param name="id">Territory id, e.g. 2018-ti2707 or 2023-ti-2708.</param>

@@ -2,14 +2,14 @@ using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Infrastructure;
-using Observatoire.Api.Sessions;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Territories;
 
 /// <summary>
-/// include= on a territory read: a fixed list of related collections, each read whole in the order of its
-/// relation route (/v1/territories/{id}/resources, /actors, /sessions, /projects), as the rows of those lists.
+/// include= on territory reads (an item, or each row of a list page): a fixed list of related collections,
+/// each read whole in the order of its relation route (/v1/territories/{id}/resources, /actors, /sessions,
+/// /projects), as the rows of those lists. A page's related rows come in one query per collection.
 /// </summary>
 public static class TerritoryIncludes
 {
@@ -21,23 +21,30 @@ public static class TerritoryIncludes
     public static readonly string[] Allowed = [Resources, Actors, Sessions, Projects];
 
     private const string SelectResources = """
-        select r.id, r.kind, r.name, r.territory_id, r.tags, r.updated_at, r.version
+        select r.territory_id as owner, r.id, r.kind, r.name, r.territory_id, r.tags, r.updated_at, r.version
         from resources r
-        where r.territory_id = @id
+        where r.territory_id = any(@ids)
         order by r.id
         """;
 
     private const string SelectActors = """
-        select a.id, a.type, a.category, a.name, a.role, a.organisation, a.website, a.updated_at, a.version
-        from actors a
-        where exists (select 1 from actor_territories t where t.actor_id = a.id and t.territory_id = @id)
+        select t.territory_id as owner, a.id, a.type, a.category, a.name, a.role, a.organisation, a.website, a.updated_at, a.version
+        from actors a join actor_territories t on t.actor_id = a.id
+        where t.territory_id = any(@ids)
         order by a.id
         """;
 
+    private const string SelectSessions = """
+        select s.territory_id as owner, s.id, s.number, s.date, s.date_precision, s.title, s.format, s.territory_id, s.updated_at, s.version
+        from sessions s
+        where s.territory_id = any(@ids)
+        order by coalesce(s.number, 2147483647), s.id
+        """;
+
     private const string SelectProjects = """
-        select p.id, p.name, p.territory_id, p.status, p.year, p.updated_at, p.version
+        select p.territory_id as owner, p.id, p.name, p.territory_id, p.status, p.year, p.updated_at, p.version
         from projects p
-        where p.territory_id = @id
+        where p.territory_id = any(@ids)
         order by p.id
         """;
 
@@ -58,34 +65,49 @@ public static class TerritoryIncludes
     }
 
     /// <summary>The related collections asked for; null when none was.</summary>
-    public static async Task<TerritoryIncluded?> ReadAsync(NpgsqlConnection connection, string id, IReadOnlySet<string> wanted, CancellationToken ct)
+    public static async Task<TerritoryIncluded?> ReadAsync(NpgsqlConnection connection, string id, IReadOnlySet<string> wanted, CancellationToken ct) =>
+        (await ReadManyAsync(connection, [id], wanted, ct))?[id];
+
+    /// <summary>For each territory id, the related collections asked for; null when none was.</summary>
+    public static async Task<Dictionary<string, TerritoryIncluded>?> ReadManyAsync(
+        NpgsqlConnection connection, IReadOnlyList<string> ids, IReadOnlySet<string> wanted, CancellationToken ct)
     {
         if (wanted.Count == 0) return null;
-        List<ResourceSummary>? resources = null;
-        List<ActorSummary>? actors = null;
-        List<SessionSummary>? sessions = null;
-        List<ProjectSummary>? projects = null;
-        if (wanted.Contains(Resources))
-        {
-            resources = [.. (await connection.QueryAsync<ResourceRow>(new CommandDefinition(SelectResources, new { id }, cancellationToken: ct)))
-                .Select(r => new ResourceSummary(r.Id, r.Kind, r.Name, r.TerritoryId, r.Tags, r.UpdatedAt, r.Version))];
-        }
-        if (wanted.Contains(Actors))
-        {
-            actors = [.. (await connection.QueryAsync<ActorRow>(new CommandDefinition(SelectActors, new { id }, cancellationToken: ct)))
-                .Select(a => new ActorSummary(a.Id, a.Type, a.Category, a.Name, a.Role, a.Organisation, a.Website, a.UpdatedAt, a.Version))];
-        }
-        if (wanted.Contains(Sessions)) sessions = await SessionsApi.TerritorySessionsAsync(connection, id, ct);
-        if (wanted.Contains(Projects))
-        {
-            projects = [.. (await connection.QueryAsync<ProjectRow>(new CommandDefinition(SelectProjects, new { id }, cancellationToken: ct)))
-                .Select(p => new ProjectSummary(p.Id, p.Name, p.TerritoryId, p.Status, p.Year, p.UpdatedAt, p.Version))];
-        }
-        return new TerritoryIncluded(resources, actors, sessions, projects);
+        var parameters = new { ids = ids.ToArray() };
+        async Task<ILookup<string, TRow>?> Read<TRow>(string name, string sql) where TRow : Owned => wanted.Contains(name)
+            ? (await connection.QueryAsync<TRow>(new CommandDefinition(sql, parameters, cancellationToken: ct))).ToLookup(r => r.Owner)
+            : null;
+        var resources = await Read<ResourceRow>(Resources, SelectResources);
+        var actors = await Read<ActorRow>(Actors, SelectActors);
+        var sessions = await Read<SessionRow>(Sessions, SelectSessions);
+        var projects = await Read<ProjectRow>(Projects, SelectProjects);
+        return ids.ToDictionary(id => id, id => new TerritoryIncluded(
+            resources is null ? null : [.. resources[id].Select(r => new ResourceSummary(r.Id, r.Kind, r.Name, r.TerritoryId, r.Tags, r.UpdatedAt, r.Version))],
+            actors is null ? null : [.. actors[id].Select(a => new ActorSummary(a.Id, a.Type, a.Category, a.Name, a.Role, a.Organisation, a.Website, a.UpdatedAt, a.Version))],
+            sessions is null ? null : [.. sessions[id].Select(x => new SessionSummary(x.Id, x.Number, x.Date, x.DatePrecision, x.Title, x.Format, x.TerritoryId, x.UpdatedAt, x.Version))],
+            projects is null ? null : [.. projects[id].Select(p => new ProjectSummary(p.Id, p.Name, p.TerritoryId, p.Status, p.Year, p.UpdatedAt, p.Version))]));
+    }
+
+    private abstract class Owned
+    {
+        public string Owner { get; init; } = "";
+    }
+
+    private sealed class SessionRow : Owned
+    {
+        public string Id { get; init; } = "";
+        public int? Number { get; init; }
+        public DateOnly? Date { get; init; }
+        public string? DatePrecision { get; init; }
+        public string Title { get; init; } = "";
+        public string Format { get; init; } = "";
+        public string? TerritoryId { get; init; }
+        public DateTime UpdatedAt { get; init; }
+        public long Version { get; init; }
     }
 
     // Rows are classes with settable properties: Dapper's constructor matching is strict about arrays and nullables.
-    private sealed class ResourceRow
+    private sealed class ResourceRow : Owned
     {
         public string Id { get; init; } = "";
         public string Kind { get; init; } = "";
@@ -96,7 +118,7 @@ public static class TerritoryIncludes
         public long Version { get; init; }
     }
 
-    private sealed class ActorRow
+    private sealed class ActorRow : Owned
     {
         public string Id { get; init; } = "";
         public string Type { get; init; } = "";
@@ -109,7 +131,7 @@ public static class TerritoryIncludes
         public long Version { get; init; }
     }
 
-    private sealed class ProjectRow
+    private sealed class ProjectRow : Owned
     {
         public string Id { get; init; } = "";
         public string Name { get; init; } = "";

@@ -215,4 +215,27 @@ public sealed class TerritoryQueryTests
     {
         await (await _client.GetAsync($"/v1/territories?{query}")).ShouldBeValidationProblem("fields");
     }
+
+    [Test]
+    public async Task A_list_page_can_include_each_territorys_resources_and_sessions_as_their_routes_list_them()
+    {
+        var page = await (await _client.GetAsync("/v1/territories?phase=2018-2022&studied=true&include=resources,sessions")).JsonBody();
+        var items = page["items"]!.AsArray();
+        Assert.That(items, Has.Count.GreaterThanOrEqualTo(8));
+        foreach (var item in items)
+        {
+            var id = (string)item!["id"]!;
+            var resources = Ids((await All($"/v1/territories/{id}/resources")));
+            var sessions = Ids((await All($"/v1/territories/{id}/sessions")));
+            Assert.Multiple(() =>
+            {
+                Assert.That(item["included"]!["resources"]!.AsArray().Select(r => (string?)r!["id"]), Is.EqualTo(resources), id);
+                Assert.That(item["included"]!["sessions"]!.AsArray().Select(r => (string?)r!["id"]), Is.EqualTo(sessions), id);
+                Assert.That(item["included"]!.AsObject().ContainsKey("actors"), Is.False);
+            });
+        }
+        var plain = await (await _client.GetAsync("/v1/territories?limit=1")).JsonBody();
+        Assert.That(plain["items"]![0]!.AsObject().ContainsKey("included"), Is.False);
+        await (await _client.GetAsync("/v1/territories?include=communes")).ShouldBeValidationProblem("include");
+    }
 }
