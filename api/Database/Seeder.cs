@@ -99,6 +99,7 @@ public static class Seeder
                excluded.commune_count, excluded.population, excluded.latitude, excluded.longitude, excluded.studied)
         """;
 
+    // The seeds are the truth for the territories they hold: members they no longer list are removed.
     // A territory whose members change gets its row rewritten (its version moves, the change feed shows it),
     // and so do the territories sharing a changed commune, whose derived links may change. Rows created by this
     // load (created_at = now()) are left at their first version.
@@ -115,6 +116,16 @@ public static class Seeder
             on conflict (territory_id, insee_code) do update set name = excluded.name
             where territory_communes.name is distinct from excluded.name
             returning territory_id, insee_code
+        ), dropped_groupings as (
+            delete from territory_groupings g using seed_territories s
+            where g.territory_id = s.id
+              and not exists (select 1 from seed_territory_groupings x where x.territory_id = g.territory_id and x.siren = g.siren)
+            returning g.territory_id
+        ), dropped_communes as (
+            delete from territory_communes c using seed_territories s
+            where c.territory_id = s.id
+              and not exists (select 1 from seed_territory_communes x where x.territory_id = c.territory_id and x.insee_code = c.insee_code)
+            returning c.territory_id, c.insee_code
         ), contours as (
             insert into territory_contours (territory_id, geometry)
             select territory_id, geometry from seed_territory_contours
@@ -126,9 +137,12 @@ public static class Seeder
         update territories t set name = t.name
         where t.created_at < now()
           and t.id in (select territory_id from groupings
+                       union select territory_id from dropped_groupings
                        union select territory_id from contours
                        union select territory_id from communes
-                       union select c.territory_id from territory_communes c where c.insee_code in (select insee_code from communes));
+                       union select territory_id from dropped_communes
+                       union select c.territory_id from territory_communes c
+                             where c.insee_code in (select insee_code from communes union select insee_code from dropped_communes));
 
         delete from tombstones t using seed_territories s where t.entity = 'territories' and t.id = s.id;
         """;

@@ -7,7 +7,7 @@ namespace Observatoire.Api.Tests;
 public sealed class SeedUpdateTests
 {
     [Test]
-    public async Task A_changed_commune_in_the_seeds_moves_the_versions_of_its_territory_and_of_the_territories_linked_by_it()
+    public async Task Changed_or_dropped_communes_in_the_seeds_move_the_versions_of_their_territory_and_of_the_territories_linked_by_them()
     {
         var connectionString = await TestApi.Database.CreateExtraDatabaseAsync();
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
@@ -23,6 +23,8 @@ public sealed class SeedUpdateTests
             var lines = await File.ReadAllLinesAsync(file);
             var index = Array.FindIndex(lines, l => l.StartsWith("ti-2708,90010,", StringComparison.Ordinal));
             lines[index] = lines[index].Replace(",Belfort,", ",Belfort (renamed in a test),", StringComparison.Ordinal);
+            // And a commune of Lacq-Pau-Tarbes (2023-2027) that the changed seeds no longer list.
+            lines = [.. lines.Where(l => !l.StartsWith("ti-7510,64445,", StringComparison.Ordinal))];
             await File.WriteAllLinesAsync(file, lines);
             await Seeder.SeedAsync(dataSource, changed);
         }
@@ -37,8 +39,15 @@ public sealed class SeedUpdateTests
             Assert.That(after["2023-ti-2708"], Is.GreaterThan(before["2023-ti-2708"]), "the territory whose commune changed");
             Assert.That(after["2018-ti2707"], Is.GreaterThan(before["2018-ti2707"]), "the territory of the other phase sharing that commune");
             Assert.That(after["2018-ti5209"], Is.EqualTo(before["2018-ti5209"]), "a territory the change does not touch");
+            Assert.That(after[PauTerritory2023], Is.GreaterThan(before[PauTerritory2023]), "the territory that lost a commune");
+            Assert.That(after["2018-ti7505"], Is.GreaterThan(before["2018-ti7505"]), "the territory of the other phase that shared it");
         });
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var count = new NpgsqlCommand($"select count(*) from territory_communes where territory_id = '{PauTerritory2023}' and insee_code = '64445'", connection);
+        Assert.That((long)(await count.ExecuteScalarAsync())!, Is.Zero, "a commune the seeds no longer list is removed");
     }
+
+    private const string PauTerritory2023 = "2023-ti-7510";
 
     private static async Task<Dictionary<string, long>> Versions(NpgsqlDataSource dataSource)
     {
