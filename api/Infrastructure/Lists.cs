@@ -35,14 +35,16 @@ public static class Lists
 {
     /// <summary>
     /// Reads the parameters every list shares. The sort keys must hold "id" and "relevance"; the default order is
-    /// <paramref name="defaultSort"/>, or the best matches first with q. A bad value is a 400 problem naming it.
+    /// <paramref name="defaultSort"/>, or the best matches first with q. Besides JSON, the list offers
+    /// <paramref name="offered"/> (CSV by default). A bad value is a 400 problem naming it.
     /// </summary>
     public static ValidationProblem? Parse<TRow>(
         HttpContext context, IReadOnlyDictionary<string, Querying.SortKey<TRow>> sortKeys, string defaultSort,
-        int? limit, string? cursor, string? q, string? sort, string? format, string? delimiter, out ListQuery<TRow> list)
+        int? limit, string? cursor, string? q, string? sort, string? format, string? delimiter, out ListQuery<TRow> list,
+        ExportFormat[]? offered = null)
     {
         list = new ListQuery<TRow>(ExportFormat.Json, ';', Paging.DefaultLimit, new Querying.Sort<TRow>([]), null, null);
-        if (Exports.Negotiate(context, format, out var representation, ExportFormat.Csv) is { } invalidFormat) return invalidFormat;
+        if (Exports.Negotiate(context, format, out var representation, offered ?? [ExportFormat.Csv]) is { } invalidFormat) return invalidFormat;
         if (Exports.Delimiter(context, delimiter, out var separator) is { } invalidDelimiter) return invalidDelimiter;
         if (Paging.Validate(context, limit, cursor, out var take, out var after) is { } invalidPage) return invalidPage;
         var search = Querying.ToTsQuery(q);

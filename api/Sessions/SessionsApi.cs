@@ -408,38 +408,22 @@ public static class SessionsApi
     private static async Task<(IResult? Other, Page<SessionSummary>? Page)> ListAsync(
         HttpContext context, NpgsqlDataSource db, Scope scope, string? scopeId, ListQuery request, CancellationToken ct)
     {
-        if (Exports.Negotiate(context, request.Format, out var representation, ExportFormat.Csv, ExportFormat.Calendar) is { } invalidFormat) return (invalidFormat, null);
-        if (Exports.Delimiter(context, request.Delimiter, out var separator) is { } invalidDelimiter) return (invalidDelimiter, null);
-        if (Paging.Validate(context, request.Limit, request.Cursor, out var take, out var after) is { } invalidPage) return (invalidPage, null);
+        if (Lists.Parse(context, SortKeys, "number", request.Limit, request.Cursor, request.Q, request.Sort, request.Format, request.Delimiter,
+                out var list, [ExportFormat.Csv, ExportFormat.Calendar]) is { } invalid) return (invalid, null);
         if (request.Year is < 1000 or > 9999) return (Problems.Validation(context, "year", "year must be a year of four digits, e.g. 2020."), null);
         if (request.From is { } first && request.To is { } last && last < first)
         {
             return (Problems.Validation(context, "to", "to must not be before from: both days are included."), null);
         }
-        if (request.SessionFormat is not null && !Formats.Contains(request.SessionFormat))
-        {
-            return (Problems.Validation(context, "sessionFormat", $"sessionFormat must be one of: {string.Join(", ", Formats)}."), null);
-        }
-        var query = Querying.ToTsQuery(request.Q);
-        if (request.Q is not null && query is null) return (Problems.Validation(context, "q", "q must contain at least one word."), null);
-        if (query is null && request.Sort?.Contains("relevance", StringComparison.Ordinal) == true)
-        {
-            return (Problems.Validation(context, "sort", "Sorting by relevance needs a search (q)."), null);
-        }
-        if (Querying.ParseSort(context, request.Sort, SortKeys, query is null ? "number" : "-relevance", out var order) is { } invalidSort) return (invalidSort, null);
-        var afterValues = order.Values(after);
-        if (after is not null && afterValues is null)
-        {
-            return (Problems.Validation(context, "cursor", "The cursor belongs to another sort order. Use the links.next URL of a previous page as it is."), null);
-        }
+        if (Lists.OneOf(context, "sessionFormat", request.SessionFormat, Formats) is { } badFormat) return (badFormat, null);
 
-        var parameters = new DynamicParameters(new
+        var (representation, separator, take, order) = (list.Representation, list.Delimiter, list.Take, list.Order);
+        var parameters = list.Parameters(new
         {
             territory = request.Territory, actor = scope == Scope.Actor ? scopeId : null, year = request.Year,
             from = request.From, to = request.To, sessionFormat = request.SessionFormat, speaker = request.Speaker,
-            updatedSince = request.UpdatedSince?.Utc, query, take,
+            updatedSince = request.UpdatedSince?.Utc,
         });
-        order.AddCursor(parameters, afterValues);
 
         await using var connection = await db.OpenConnectionAsync(ct);
         if (representation != ExportFormat.Json && await MissingScope(context, connection, scope, scopeId, ct) is { } unknown) return (unknown, null);
@@ -456,7 +440,7 @@ public static class SessionsApi
                 .Select(r => r.ToEvent())), null);
         }
 
-        var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries(order, afterValues is not null), parameters, cancellationToken: ct))).AsList();
+        var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries(order, list.After is not null), parameters, cancellationToken: ct))).AsList();
         if (rows.Count == 0 && await MissingScope(context, connection, scope, scopeId, ct) is { } missing) return (missing, null);
         long? total = Paging.WantsTotal(context)
             ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSummaries, parameters, cancellationToken: ct))

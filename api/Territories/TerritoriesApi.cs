@@ -135,8 +135,6 @@ public static class TerritoriesApi
         limit @take + 1
         """;
 
-    private const string TerritoryExists = "select exists (select 1 from territories where id = @id)";
-
     private const string UnknownRegions = "select array(select unnest(@codes::text[]) except select code from regions)";
 
     private const string InsertTerritory = """
@@ -212,29 +210,12 @@ public static class TerritoriesApi
         string? q = null, string? sort = null, string? format = null, string? delimiter = null, string? geometry = null, string? include = null)
     {
         if (TerritoryIncludes.Parse(context, include, out var wanted) is { } invalidInclude) return invalidInclude;
-        if (Exports.Negotiate(context, format, out var representation, ExportFormat.Csv, ExportFormat.GeoJson) is { } invalidFormat) return invalidFormat;
-        if (Exports.Delimiter(context, delimiter, out var separator) is { } invalidDelimiter) return invalidDelimiter;
+        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list, [ExportFormat.Csv, ExportFormat.GeoJson]) is { } invalid) return invalid;
         if (geometry is not null and not ("perimeter" or "point")) return Problems.Validation(context, "geometry", "geometry must be perimeter or point.");
-        if (Paging.Validate(context, limit, cursor, out var take, out var after) is { } invalidPage) return invalidPage;
-        if (phase is not null && !TerritoryRequestValidator.Phases.Contains(phase))
-        {
-            return Problems.Validation(context, "phase", $"phase must be one of: {string.Join(", ", TerritoryRequestValidator.Phases)}.");
-        }
-        var query = Querying.ToTsQuery(q);
-        if (q is not null && query is null) return Problems.Validation(context, "q", "q must contain at least one word.");
-        if (query is null && sort?.Contains("relevance", StringComparison.Ordinal) == true)
-        {
-            return Problems.Validation(context, "sort", "Sorting by relevance needs a search (q).");
-        }
-        if (Querying.ParseSort(context, sort, SortKeys, query is null ? "id" : "-relevance", out var order) is { } invalidSort) return invalidSort;
-        var afterValues = order.Values(after);
-        if (after is not null && afterValues is null)
-        {
-            return Problems.Validation(context, "cursor", "The cursor belongs to another sort order. Use the links.next URL of a previous page as it is.");
-        }
+        if (Lists.OneOf(context, "phase", phase, TerritoryRequestValidator.Phases) is { } badPhase) return badPhase;
 
-        var parameters = new DynamicParameters(new { phase, code, region, department, epci, commune, studied, updatedSince = updatedSince?.Utc, query, take });
-        order.AddCursor(parameters, afterValues);
+        var (representation, separator, take, order) = (list.Representation, list.Delimiter, list.Take, list.Order);
+        var parameters = list.Parameters(new { phase, code, region, department, epci, commune, studied, updatedSince = updatedSince?.Utc });
         if (representation == ExportFormat.Csv)
         {
             return new CsvResult(db, "territories.csv", CsvHeader, separator, (connection, token) => connection
@@ -250,7 +231,7 @@ public static class TerritoriesApi
         }
 
         await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries(order, afterValues is not null), parameters, cancellationToken: ct))).AsList();
+        var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries(order, list.After is not null), parameters, cancellationToken: ct))).AsList();
         long? total = Paging.WantsTotal(context)
             ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSummaries, parameters, cancellationToken: ct))
             : null;
@@ -284,7 +265,7 @@ public static class TerritoriesApi
         if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<Commune>(new CommandDefinition(SelectCommunes, new { id, after = after?[0], take }, cancellationToken: ct))).AsList();
-        if (rows.Count == 0 && !await connection.ExecuteScalarAsync<bool>(new CommandDefinition(TerritoryExists, new { id }, cancellationToken: ct)))
+        if (rows.Count == 0 && !await References.TerritoryExistsAsync(connection, id, ct))
         {
             return Problems.NotFound(context, $"No territory has the id '{id}'.");
         }
