@@ -30,6 +30,7 @@ builder.Services.AddObservatoireProblems();
 builder.Services.AddObservatoireValidation();
 builder.Services.AddObservatoireOpenApi();
 builder.Services.AddObservatoireCors();
+builder.Services.AddObservatoireApiKeys();
 
 var app = builder.Build();
 // The private cluster, when this process started one, stops when the API stops (Ctrl-C included).
@@ -41,6 +42,9 @@ await app.PrepareDatabaseAsync();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCors();
+// Before any endpoint binds its body: a write without a valid key is refused unread.
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseObservatoireOpenApi();
 
 app.MapHealthApi();

@@ -1,6 +1,11 @@
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
 using Dapper;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Routing.Matching;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Observatoire.Api.Database;
 
@@ -10,44 +15,47 @@ namespace Observatoire.Api.Infrastructure;
 /// Writes require an API key in the X-Api-Key header. Keys are stored as SHA-256 hashes (they are long
 /// random secrets, so a fast hash is enough) and never logged.
 /// </summary>
+/// <remarks>
+/// The key is checked by an authentication handler and an authorization policy, that is by middleware that
+/// runs before the endpoint binds its parameters: a write without a valid key is a 401 whatever its body,
+/// and the body is never read.
+/// </remarks>
 public static class ApiKeys
 {
     public const string HeaderName = "X-Api-Key";
     public const string SchemeName = "ApiKey";
-
-    private const string KeyExists = """
-        select exists (select 1 from api_keys where key_hash = @hash and revoked_at is null)
-        """;
+    public const string WritePolicy = "Writes";
 
     private const string InsertKey = """
         insert into api_keys (name, key_hash) values (@name, @hash)
         on conflict (key_hash) do nothing
         """;
 
+    public static IServiceCollection AddObservatoireApiKeys(this IServiceCollection services)
+    {
+        // A lone scheme would become the default one and run on every request. Switched off, reads never look a
+        // key up, even when a client sends one: only the write policy names the scheme (docs/decisions/0009).
+        AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
+        services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(SchemeName, displayName: null, configureOptions: null);
+        services.AddAuthorizationBuilder().AddPolicy(WritePolicy, policy => policy
+            .AddAuthenticationSchemes(SchemeName)
+            .RequireAuthenticatedUser());
+        // Routing would answer 415 to a body that is not JSON before authorization runs, telling an anonymous
+        // caller about the body first. Without this policy, binding answers the same 415 problem, after the key.
+        foreach (var accepts in services.Where(d => d.ServiceType == typeof(MatcherPolicy) &&
+                     d.ImplementationType?.FullName == "Microsoft.AspNetCore.Routing.Matching.AcceptsMatcherPolicy").ToList())
+        {
+            services.Remove(accepts);
+        }
+        return services;
+    }
+
     /// <summary>Marks the endpoint as a write: 401 problem without a valid key, documented in OpenAPI.</summary>
     public static RouteHandlerBuilder RequireApiKey(this RouteHandlerBuilder builder) => builder
-        .AddEndpointFilter(async (context, next) =>
-        {
-            var http = context.HttpContext;
-            var key = http.Request.Headers[HeaderName].ToString();
-            if (key.Length == 0)
-            {
-                return Unauthorized(http, $"This operation requires an API key in the {HeaderName} header.");
-            }
-            var dataSource = http.RequestServices.GetRequiredService<NpgsqlDataSource>();
-            await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
-            var valid = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(KeyExists, new { hash = Hash(key) }, cancellationToken: http.RequestAborted));
-            return valid ? await next(context) : Unauthorized(http, "The API key is not valid.");
-        })
+        .RequireAuthorization(WritePolicy)
         .WithMetadata(new ApiKeyRequiredAttribute())
         .ProducesProblem(StatusCodes.Status401Unauthorized);
-
-    private static IResult Unauthorized(HttpContext http, string detail)
-    {
-        http.Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{HeaderName}\"";
-        return TypedResults.Json(Problems.Create(http, StatusCodes.Status401Unauthorized, "Unauthorized", detail),
-            statusCode: StatusCodes.Status401Unauthorized, contentType: "application/problem+json");
-    }
 
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
@@ -76,6 +84,43 @@ public static class ApiKeys
         }
         await using var connection = await dataSource.OpenConnectionAsync();
         await connection.ExecuteAsync(InsertKey, new { name = "bootstrap", hash = Hash(key) });
+    }
+}
+
+/// <summary>
+/// Authenticates the X-Api-Key header against the stored hashes; its challenge is the 401 problem. The
+/// lookup holds a pooled connection for that one query only, so a write never holds two at once.
+/// </summary>
+public sealed class ApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, NpgsqlDataSource dataSource)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    private const string SelectKeyName = """
+        select name from api_keys where key_hash = @hash and revoked_at is null
+        """;
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var key = Request.Headers[ApiKeys.HeaderName].ToString();
+        if (key.Length == 0) return AuthenticateResult.NoResult();
+        string? name;
+        await using (var connection = await dataSource.OpenConnectionAsync(Context.RequestAborted))
+        {
+            name = await connection.QuerySingleOrDefaultAsync<string>(
+                new CommandDefinition(SelectKeyName, new { hash = ApiKeys.Hash(key) }, cancellationToken: Context.RequestAborted));
+        }
+        if (name is null) return AuthenticateResult.Fail("The API key is not valid.");
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], Scheme.Name);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        // Says only whether a key was sent: nothing about the body, nor about which keys exist.
+        var sent = Request.Headers[ApiKeys.HeaderName].ToString().Length > 0;
+        var detail = sent ? "The API key is not valid." : $"This operation requires an API key in the {ApiKeys.HeaderName} header.";
+        Response.Headers.WWWAuthenticate = $"{ApiKeys.SchemeName} header=\"{ApiKeys.HeaderName}\"";
+        await TypedResults.Json(Problems.Create(Context, StatusCodes.Status401Unauthorized, "Unauthorized", detail),
+            statusCode: StatusCodes.Status401Unauthorized, contentType: OpenApi.ProblemContentType).ExecuteAsync(Context);
     }
 }
 

@@ -54,6 +54,7 @@ public static class OpenApi
             options.OperationFilter<Deprecation.OperationFilter>();
             options.OperationFilter<SparseFields.OperationFilter>();
             options.OperationFilter<ProblemResponsesFilter>();
+            options.OperationFilter<SecurityFilter>();
             options.OperationFilter<ExamplesFilter>();
             options.ParameterFilter<DateTimeParameterFilter>();
             options.DocumentFilter<DocumentFilter>();
@@ -349,7 +350,6 @@ public static class OpenApi
             if (metadata.OfType<ApiKeyRequiredAttribute>().Any())
             {
                 AddProblem(operation, context, "401", "No API key, or an invalid one, in the X-Api-Key header.");
-                operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeys.SchemeName, context.Document)] = [] }];
             }
 
             if (metadata.OfType<ApiKeyRequiredAttribute>().Any())
@@ -401,5 +401,17 @@ public static class OpenApi
             "503" => "A dependency (the database) does not answer.",
             _ => "See the problem details.",
         };
+    }
+
+    /// <summary>
+    /// Every operation states its security: writes the API key, reads explicitly none, so that no tool
+    /// guesses from a missing member.
+    /// </summary>
+    private sealed class SecurityFilter : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context) =>
+            operation.Security = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<ApiKeyRequiredAttribute>().Any()
+                ? [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeys.SchemeName, context.Document)] = [] }]
+                : [];
     }
 }
