@@ -31,6 +31,7 @@ builder.Services.AddObservatoireValidation();
 builder.Services.AddObservatoireOpenApi();
 builder.Services.AddObservatoireCors();
 builder.Services.AddObservatoireApiKeys();
+builder.Services.AddObservatoireForwardedHeaders(builder.Configuration);
 
 var app = builder.Build();
 // The private cluster, when this process started one, stops when the API stops (Ctrl-C included).
@@ -39,6 +40,7 @@ await using var localDatabase = app.Services.GetService<LocalPostgres>();
 if (args.FirstOrDefault() == "seed") return await SeedCommand.RunAsync(app, args);
 await app.PrepareDatabaseAsync();
 
+app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCors();

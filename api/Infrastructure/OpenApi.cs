@@ -74,20 +74,33 @@ public static class OpenApi
         {
             options.RouteTemplate = "openapi/{documentName}.openapi-3.0.{extension:regex(^(json|yaml)$)}";
             options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_0;
+            options.PreSerializeFilters.Add(ServeAtPathBase);
         });
         app.UseSwagger(options =>
         {
             options.RouteTemplate = "openapi/{documentName}.{extension:regex(^(json|yaml)$)}";
             options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
+            options.PreSerializeFilters.Add(ServeAtPathBase);
         });
         app.UseSwaggerUI(options =>
         {
             options.RoutePrefix = "swagger";
-            options.SwaggerEndpoint($"/openapi/{DocumentName}.json", "Observatoire API v1");
+            // Relative to /swagger/index.html, so that behind a proxy's path prefix the page loads /prefix/openapi/v1.json.
+            options.SwaggerEndpoint($"../openapi/{DocumentName}.json", "Observatoire API v1");
             options.DocumentTitle = "Observatoire API";
         });
         return app;
     }
+
+    private const string ServerDescription = "This API at the address the document was loaded from.";
+
+    /// <summary>
+    /// The document's server is relative, so that Swagger UI and other tools call the address they loaded it from
+    /// (any host or port); behind a reverse proxy's path prefix (X-Forwarded-Prefix, see ForwardedHeadersSetup) it
+    /// is that prefix. At the root the served document is the committed one.
+    /// </summary>
+    private static void ServeAtPathBase(OpenApiDocument document, HttpRequest request) =>
+        document.Servers = [new OpenApiServer { Url = request.PathBase.HasValue ? request.PathBase.ToUriComponent() : "/", Description = ServerDescription }];
 
     /// <summary>Declares an example request body for the OpenAPI document.</summary>
     public static RouteHandlerBuilder WithRequestExample<T>(this RouteHandlerBuilder builder, T example) where T : notnull =>
@@ -200,12 +213,11 @@ public static class OpenApi
         }
     }
 
-    /// <summary>Servers, and top-level tags with their descriptions.</summary>
+    /// <summary>Top-level tags with their descriptions (the servers are set when the document is served, see ServeAtPathBase).</summary>
     private sealed class DocumentFilter : IDocumentFilter
     {
         public void Apply(OpenApiDocument document, DocumentFilterContext context)
         {
-            document.Servers = [new OpenApiServer { Url = Hosting.DefaultUrl, Description = "A local instance (dotnet run --project api)." }];
             var used = document.Paths.Values
                 .SelectMany(p => p.Operations?.Values.AsEnumerable() ?? [])
                 .SelectMany(o => o.Tags?.AsEnumerable() ?? [])
