@@ -57,6 +57,9 @@ public sealed class LocalPostgres : IAsyncDisposable
         Database = database,
     }.ConnectionString;
 
+    // Unpooled: these few connections must not stay open in the pool of a process that joins and leaves the cluster.
+    private string AdminConnectionString => new NpgsqlConnectionStringBuilder(ConnectionString("postgres")) { Pooling = false }.ConnectionString;
+
     private string StateDirectory => Path.GetDirectoryName(DataDirectory)!;
     private string Beside(string suffix) => Path.Combine(StateDirectory, Path.GetFileName(DataDirectory) + suffix);
     private string PasswordFile => Beside(".password");
@@ -366,7 +369,7 @@ public sealed class LocalPostgres : IAsyncDisposable
         {
             try
             {
-                await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+                await using var connection = new NpgsqlConnection(AdminConnectionString);
                 await connection.OpenAsync(ct);
                 return;
             }
@@ -484,7 +487,7 @@ public sealed class LocalPostgres : IAsyncDisposable
     /// <summary>Creates the database if it does not exist yet.</summary>
     public async Task EnsureDatabaseAsync(string database, string? template = null, CancellationToken ct = default)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
         await connection.OpenAsync(ct);
         await using var exists = new NpgsqlCommand("select 1 from pg_database where datname = $1", connection);
         exists.Parameters.AddWithValue(database);
