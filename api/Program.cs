@@ -34,7 +34,7 @@ builder.Services.AddObservatoireApiKeys();
 builder.Services.AddObservatoireForwardedHeaders(builder.Configuration);
 
 var app = builder.Build();
-// The private cluster, when this process started one, stops when the API stops (Ctrl-C included).
+// Leaving the private cluster when the API stops (Ctrl-C included) stops it if no other process uses it.
 await using var localDatabase = app.Services.GetService<LocalPostgres>();
 
 if (args.FirstOrDefault() == "seed") return await SeedCommand.RunAsync(app, args);

@@ -31,7 +31,18 @@ public static class DatabaseSetup
 
         var dataDirectory = builder.Configuration["LocalDatabase:Directory"] ?? Path.Combine(RepositoryRoot(builder.Environment.ContentRootPath), ".data", "postgres");
         var cluster = await LocalPostgres.StartAsync(dataDirectory, binaries);
-        await cluster.EnsureDatabaseAsync(LocalDatabaseName);
+        try
+        {
+            await cluster.EnsureDatabaseAsync(LocalDatabaseName);
+        }
+        catch (NpgsqlException e)
+        {
+            await cluster.DisposeAsync();
+            throw new LocalPostgresException(
+                $"The local PostgreSQL database cannot be used: the cluster in {cluster.ClusterDirectory} runs but the database {LocalDatabaseName} could not be created: {e.Message}\n" +
+                $"Way out: delete {dataDirectory} and the files beside it to start from scratch, or set ConnectionStrings__Observatoire to a PostgreSQL server of yours.");
+        }
+        // Program disposes it when the application stops: the last process using the cluster stops it.
         builder.Services.AddSingleton(cluster);
         return WithPoolDefaults(cluster.ConnectionString(LocalDatabaseName));
     }
@@ -62,7 +73,7 @@ public static class DatabaseSetup
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Observatoire.Database");
         if (app.Services.GetService<LocalPostgres>() is { } cluster)
         {
-            logger.LogInformation("Using the local PostgreSQL cluster in {Directory} on 127.0.0.1:{Port}", cluster.DataDirectory, cluster.Port);
+            logger.LogInformation("Using the local PostgreSQL cluster in {Directory} on 127.0.0.1:{Port}", cluster.ClusterDirectory, cluster.Port);
         }
         var applied = await Migrator.MigrateAsync(dataSource);
         if (applied.Count > 0) logger.LogInformation("Applied migrations {Migrations}", string.Join(", ", applied));

@@ -2,17 +2,21 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using System.Text;
 using Npgsql;
 
 namespace Observatoire.Api.Database;
 
 /// <summary>
 /// A private PostgreSQL cluster started from the binaries installed on the machine, for the
-/// zero-configuration local mode and for the test suite. See docs/decisions/0001-local-database.md.
+/// zero-configuration local mode and for the test suite. Several processes may use the same cluster:
+/// each registers itself, and the last one to stop stops the server. See docs/decisions/0001-local-database.md.
 /// </summary>
 public sealed class LocalPostgres : IAsyncDisposable
 {
     private const string SuperUser = "observatoire";
+    private const string ServerUser = "postgres";
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(2);
     private static readonly string[] BinarySearchPaths =
     [
         "/usr/lib/postgresql/18/bin", "/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin",
@@ -22,16 +26,25 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     private readonly string _binDirectory;
     private readonly bool _asPostgresUser;
-    private bool _startedHere;
+    private FileStream? _registration;
 
     private LocalPostgres(string dataDirectory, string binDirectory, bool asPostgresUser)
     {
         DataDirectory = dataDirectory;
+        ClusterDirectory = dataDirectory;
         _binDirectory = binDirectory;
         _asPostgresUser = asPostgresUser;
     }
 
+    /// <summary>The configured directory; its password, API key, lock and registrations live beside it.</summary>
     public string DataDirectory { get; }
+
+    /// <summary>
+    /// Where the server's files are: <see cref="DataDirectory"/>, or, as root when the postgres user cannot reach
+    /// it, a folder in that user's home named by the pointer file beside <see cref="DataDirectory"/>.
+    /// </summary>
+    public string ClusterDirectory { get; private set; }
+
     public int Port { get; private set; }
     public string Password { get; private set; } = "";
 
@@ -44,6 +57,18 @@ public sealed class LocalPostgres : IAsyncDisposable
         Database = database,
     }.ConnectionString;
 
+    // Unpooled: these few connections must not stay open in the pool of a process that joins and leaves the cluster.
+    private string AdminConnectionString => new NpgsqlConnectionStringBuilder(ConnectionString("postgres")) { Pooling = false }.ConnectionString;
+
+    private string StateDirectory => Path.GetDirectoryName(DataDirectory)!;
+    private string Beside(string suffix) => Path.Combine(StateDirectory, Path.GetFileName(DataDirectory) + suffix);
+    private string PasswordFile => Beside(".password");
+    private string PointerFile => Beside(".location");
+    private string LockFile => Beside(".lock");
+    private string UsersDirectory => Beside(".users");
+    private string LogFile => Path.Combine(ClusterDirectory, "server.log");
+    private string User => _asPostgresUser ? ServerUser : Environment.UserName;
+
     /// <summary>The directory holding initdb/pg_ctl, or null when PostgreSQL is not installed.</summary>
     public static string? FindBinaries()
     {
@@ -52,43 +77,251 @@ public sealed class LocalPostgres : IAsyncDisposable
             .FirstOrDefault(dir => File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "pg_ctl")));
     }
 
-    /// <summary>Starts the cluster in <paramref name="dataDirectory"/>, creating it if needed, or reuses it when already running.</summary>
+    /// <summary>
+    /// Starts the cluster of <paramref name="dataDirectory"/>, creating it if needed, or joins it when already
+    /// running. Any failure is a <see cref="LocalPostgresException"/> naming the cause and the way out.
+    /// </summary>
     public static async Task<LocalPostgres> StartAsync(string dataDirectory, string binDirectory, CancellationToken ct = default)
     {
-        var asPostgresUser = Environment.UserName == "root" || Environment.IsPrivilegedProcess;
+        var asPostgresUser = !OperatingSystem.IsWindows() && (Environment.UserName == "root" || Environment.IsPrivilegedProcess);
         var cluster = new LocalPostgres(Path.GetFullPath(dataDirectory), binDirectory, asPostgresUser);
-        await cluster.InitialiseAsync(ct);
-        await cluster.StartOrReuseAsync(ct);
+        try
+        {
+            await using var _ = await cluster.LockAsync(ct);
+            cluster.Register();
+            try
+            {
+                await cluster.LocateAsync(ct);
+                await cluster.InitialiseAsync(ct);
+                await cluster.StartOrJoinAsync(ct);
+            }
+            catch
+            {
+                cluster.Unregister();
+                throw;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NpgsqlException)
+        {
+            throw cluster.Failure($"the local PostgreSQL cluster for {cluster.DataDirectory} could not be prepared: {e.Message}");
+        }
         return cluster;
     }
 
-    private string PasswordFile => Path.Combine(Path.GetDirectoryName(DataDirectory)!, Path.GetFileName(DataDirectory) + ".password");
+    /// <summary>Leaves the cluster; the last process to leave stops the server, whoever started it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_registration is null) return;
+        try
+        {
+            if (!Directory.Exists(StateDirectory))
+            {
+                // Its folder was deleted while running: nobody else can be registered any more.
+                _registration.Dispose();
+                _registration = null;
+                await StopAsync();
+                return;
+            }
+            await using var _ = await LockAsync(CancellationToken.None);
+            Unregister();
+            if (!OtherUsersRemain()) await StopAsync();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LocalPostgresException)
+        {
+            Console.Error.WriteLine($"The local PostgreSQL cluster in {ClusterDirectory} may still be running: {e.Message}");
+        }
+    }
+
+    // One process at a time decides to create, start or stop the cluster. The lock is an flock held by the open
+    // file: the kernel releases it when its process dies, so a crash never leaves it taken.
+    private async Task<FileStream> LockAsync(CancellationToken ct)
+    {
+        Directory.CreateDirectory(StateDirectory);
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException e) when (e is not (FileNotFoundException or DirectoryNotFoundException))
+            {
+                if (waited.Elapsed > LockTimeout)
+                {
+                    throw Failure($"another process has been starting or stopping the cluster of {DataDirectory} for {LockTimeout.TotalMinutes:0} minutes (it holds {LockFile})",
+                        "stop the other `dotnet run` of this folder, then run again");
+                }
+                await Task.Delay(100, ct);
+            }
+        }
+    }
+
+    // A registration is a file held open with an exclusive flock for the life of its user: one that can be
+    // locked by someone else belongs to a process that ended without unregistering (killed, crashed).
+    private void Register()
+    {
+        Directory.CreateDirectory(UsersDirectory);
+        var file = Path.Combine(UsersDirectory, $"{Environment.ProcessId}-{Guid.NewGuid():N}");
+        _registration = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        _registration.Write(Encoding.UTF8.GetBytes($"{Environment.ProcessId}\n"));
+        _registration.Flush();
+    }
+
+    private void Unregister()
+    {
+        if (_registration is null) return;
+        var file = _registration.Name;
+        _registration.Dispose();
+        _registration = null;
+        File.Delete(file);
+    }
+
+    private bool OtherUsersRemain()
+    {
+        if (!Directory.Exists(UsersDirectory)) return false;
+        var remain = false;
+        foreach (var file in Directory.GetFiles(UsersDirectory))
+        {
+            if (file == _registration?.Name) continue;
+            try
+            {
+                using (new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.None)) { }
+                File.Delete(file);
+            }
+            catch (FileNotFoundException)
+            {
+            }
+            catch (IOException)
+            {
+                remain = true;
+            }
+        }
+        return remain;
+    }
+
+    /// <summary>
+    /// As root, the server runs as the postgres user, which must reach its data directory. When it cannot
+    /// (a clone in root's 0700 home), the data directory goes into that user's home instead, recorded by a
+    /// pointer file beside <see cref="DataDirectory"/>: deleting the state folder still starts from scratch.
+    /// </summary>
+    private async Task LocateAsync(CancellationToken ct)
+    {
+        if (File.Exists(PointerFile))
+        {
+            var target = (await File.ReadAllTextAsync(PointerFile, ct)).Trim();
+            if (Directory.Exists(target))
+            {
+                ClusterDirectory = target;
+                await File.WriteAllTextAsync(OwnerFile(target), PointerFile, ct);
+                await RemoveOrphansAsync(target, ct);
+                return;
+            }
+            // Its cluster was removed: start from scratch.
+            File.Delete(PointerFile);
+        }
+        if (!_asPostgresUser) return;
+
+        var home = await PostgresHomeAsync(ct);
+        var reachable = await PostgresCanEnterAsync(StateDirectory, ct);
+        if (File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
+        {
+            if (reachable) return;
+            throw Failure($"the cluster in {DataDirectory} exists but the {ServerUser} user, which runs it as root, cannot reach that folder",
+                $"let {ServerUser} traverse its parent folders (chmod o+x on each), or delete {DataDirectory} and the {Path.GetFileName(DataDirectory)}.* files beside it to start from scratch elsewhere");
+        }
+        if (reachable) return;
+
+        var clusters = Path.Combine(home, "observatoire-clusters");
+        var folder = Path.Combine(clusters, Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant());
+        var data = Path.Combine(folder, "data");
+        // The pointer is written first so that a concurrent orphan sweep never takes the new folder for an orphan.
+        await WriteSecretAsync(PointerFile, data, ct);
+        var mkdir = await ExecAsync("mkdir", ["-p", "-m", "700", folder], asPostgres: true, ct);
+        if (mkdir.ExitCode != 0)
+        {
+            File.Delete(PointerFile);
+            throw Failure($"the {ServerUser} user cannot reach {StateDirectory} and cannot create {folder} in its home either: {mkdir.Output}",
+                $"make {home} writable by {ServerUser}, or set LocalDatabase__Directory to a folder {ServerUser} can reach (e.g. under /var/tmp)");
+        }
+        await File.WriteAllTextAsync(OwnerFile(data), PointerFile, ct);
+        if (Directory.Exists(DataDirectory) && !Directory.EnumerateFileSystemEntries(DataDirectory).Any()) Directory.Delete(DataDirectory);
+        ClusterDirectory = data;
+        await RemoveOrphansAsync(data, ct);
+    }
+
+    private static string OwnerFile(string clusterDirectory) => Path.Combine(Path.GetDirectoryName(clusterDirectory)!, "owner");
+
+    /// <summary>Removes the stopped clusters in postgres's home whose clone no longer points to them (its state folder was deleted).</summary>
+    private async Task RemoveOrphansAsync(string current, CancellationToken ct)
+    {
+        var clusters = Path.GetDirectoryName(Path.GetDirectoryName(current)!)!;
+        foreach (var folder in Directory.GetDirectories(clusters))
+        {
+            var data = Path.Combine(folder, "data");
+            if (data == current || !File.Exists(OwnerFile(data))) continue;
+            try
+            {
+                var pointer = (await File.ReadAllTextAsync(OwnerFile(data), ct)).Trim();
+                if (File.Exists(pointer) && (await File.ReadAllTextAsync(pointer, ct)).Trim() == data) continue;
+                if (LivePostmaster(data) is not null) continue;
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Another process is removing it, or it is not ours to judge: leave it.
+            }
+        }
+    }
+
+    private async Task<string> PostgresHomeAsync(CancellationToken ct)
+    {
+        var entry = await ExecAsync("getent", ["passwd", ServerUser], asPostgres: false, ct);
+        var fields = entry.Stdout.Trim().Split(':');
+        if (entry.ExitCode != 0 || fields.Length < 6)
+        {
+            throw Failure($"PostgreSQL refuses to run as root, and this machine has no {ServerUser} user to run it",
+                $"run as an ordinary user, or create the user (useradd --system --create-home --home-dir /var/lib/postgresql {ServerUser}; the postgresql package does)");
+        }
+        return fields[5];
+    }
+
+    private async Task<bool> PostgresCanEnterAsync(string directory, CancellationToken ct) =>
+        (await ExecAsync("test", ["-x", directory], asPostgres: true, ct)).ExitCode == 0;
 
     private async Task InitialiseAsync(CancellationToken ct)
     {
-        if (File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
+        if (File.Exists(Path.Combine(ClusterDirectory, "PG_VERSION")))
         {
+            if (!File.Exists(PasswordFile))
+            {
+                throw Failure($"the cluster in {ClusterDirectory} exists but its password file {PasswordFile} is missing", ScratchAdvice);
+            }
             Password = (await File.ReadAllTextAsync(PasswordFile, ct)).Trim();
             return;
         }
 
-        Directory.CreateDirectory(DataDirectory);
+        Directory.CreateDirectory(ClusterDirectory);
         Password = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
-        await File.WriteAllTextAsync(PasswordFile, Password, ct);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(PasswordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await WriteSecretAsync(PasswordFile, Password, ct);
 
         // initdb reads the password from a file the server's OS user can read; it is removed right after.
-        var initPasswordFile = Path.Combine(DataDirectory, "..", $".initdb-{Guid.NewGuid():N}");
+        var initPasswordFile = Path.Combine(Path.GetDirectoryName(ClusterDirectory)!, $".initdb-{Guid.NewGuid():N}");
         await File.WriteAllTextAsync(initPasswordFile, Password, ct);
         try
         {
             if (_asPostgresUser)
             {
-                await RunAsync("chown", ["-R", "postgres:postgres", DataDirectory, initPasswordFile], asPostgres: false, ct);
+                var chown = await ExecAsync("chown", ["-R", $"{ServerUser}:", ClusterDirectory, initPasswordFile], asPostgres: false, ct);
+                if (chown.ExitCode != 0) throw Failure($"could not give {ClusterDirectory} to the {ServerUser} user: {chown.Output}", FolderAdvice);
             }
-            await RunAsync(Path.Combine(_binDirectory, "initdb"),
-                ["-D", DataDirectory, "-U", SuperUser, "--pwfile", initPasswordFile, "--auth=scram-sha-256",
+            var initdb = await ExecAsync(Path.Combine(_binDirectory, "initdb"),
+                ["-D", ClusterDirectory, "-U", SuperUser, "--pwfile", initPasswordFile, "--auth=scram-sha-256",
                  "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"], _asPostgresUser, ct);
+            if (initdb.ExitCode != 0)
+            {
+                throw Failure($"initdb, run as {User}, could not create the cluster in {ClusterDirectory} (exit {initdb.ExitCode}):\n{Indent(initdb.Stderr)}",
+                    $"{FolderAdvice}; or {ScratchAdvice}");
+            }
         }
         finally
         {
@@ -96,59 +329,165 @@ public sealed class LocalPostgres : IAsyncDisposable
         }
     }
 
-    private async Task StartOrReuseAsync(CancellationToken ct)
+    private async Task StartOrJoinAsync(CancellationToken ct)
     {
-        var running = RunningPort();
-        if (running is int port)
+        if (LivePostmaster(ClusterDirectory) is { } running)
         {
-            Port = port;
-            if (await AcceptsConnectionsAsync(ct)) return;
+            Port = running.Port;
+            await WaitForConnectionsAsync(running.Pid, ct);
+            return;
         }
 
-        Port = FreePort();
-        var log = Path.Combine(DataDirectory, "server.log");
-        await RunAsync(Path.Combine(_binDirectory, "pg_ctl"),
-            ["-D", DataDirectory, "-l", log, "-w", "-t", "60",
-             "-o", $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=on -c max_connections=100",
-             "start"], _asPostgresUser, ct);
-        _startedHere = true;
+        // The server is not running: a postmaster.pid left by a killed server or a reboot is stale. PostgreSQL
+        // itself refuses to start when its PID now belongs to another live process.
+        var pidFile = Path.Combine(ClusterDirectory, "postmaster.pid");
+        if (File.Exists(pidFile)) File.Delete(pidFile);
+
+        for (var attempt = 1; ; attempt++)
+        {
+            Port = FreePort();
+            var logStart = File.Exists(LogFile) ? new FileInfo(LogFile).Length : 0;
+            var start = await ExecAsync(Path.Combine(_binDirectory, "pg_ctl"),
+                ["-D", ClusterDirectory, "-l", LogFile, "-w", "-t", "60",
+                 "-o", $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=on -c max_connections=100",
+                 "start"], _asPostgresUser, ct);
+            if (start.ExitCode == 0) return;
+            var log = LogSince(logStart);
+            // The free port was taken between choosing and binding it: try another.
+            if (attempt < 3 && log.Contains("could not bind", StringComparison.Ordinal)) continue;
+            throw Failure($"pg_ctl, run as {User}, could not start the cluster in {ClusterDirectory} (exit {start.ExitCode}):\n{Indent(start.Stderr)}" +
+                          (log.Length > 0 ? $"\n  {LogFile} says:\n{Indent(log)}" : ""),
+                $"if another PostgreSQL server uses this folder, stop it; {ScratchAdvice}; or {FolderAdvice}");
+        }
     }
 
-    private int? RunningPort()
+    private async Task WaitForConnectionsAsync(int pid, CancellationToken ct)
     {
-        var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
-        if (!File.Exists(pidFile)) return null;
+        // A server that is still starting (or recovering after a crash) accepts connections a little later.
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(AdminConnectionString);
+                await connection.OpenAsync(ct);
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidPassword)
+            {
+                throw Failure($"the server running in {ClusterDirectory} (PID {pid}) refuses the password kept in {PasswordFile}", ScratchAdvice);
+            }
+            catch (NpgsqlException) when (waited.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(250, ct);
+            }
+            catch (NpgsqlException e)
+            {
+                throw Failure($"a server runs in {ClusterDirectory} (PID {pid}) but does not accept connections on 127.0.0.1:{Port}: {e.Message}\n{Indent(LogSince(0, lines: 5))}",
+                    $"stop it (kill {pid}) and run again; or {ScratchAdvice}");
+            }
+        }
+    }
+
+    private async Task StopAsync()
+    {
+        if (LivePostmaster(ClusterDirectory) is not { } running) return;
+        NpgsqlConnection.ClearAllPools();
+        var stop = await ExecAsync(Path.Combine(_binDirectory, "pg_ctl"), ["-D", ClusterDirectory, "-m", "fast", "-w", "stop"], _asPostgresUser, CancellationToken.None);
+        if (stop.ExitCode != 0 && LivePostmaster(ClusterDirectory) is not null)
+        {
+            throw new LocalPostgresException($"pg_ctl stop failed (exit {stop.ExitCode}): {stop.Output}");
+        }
+        // pg_ctl returns once postmaster.pid is gone, a moment before the process ends: wait for it, so that
+        // nothing of the cluster is left running when this process exits.
+        for (var waited = Stopwatch.StartNew(); IsRunning(running.Pid) && waited.Elapsed < TimeSpan.FromSeconds(10);)
+        {
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Whether the process exists and is not a zombie (an ended process its parent has not reaped).</summary>
+    private static bool IsRunning(int pid)
+    {
         try
         {
-            var lines = File.ReadAllLines(pidFile);
-            if (lines.Length < 4 || !int.TryParse(lines[0], out var pid)) return null;
+            if (Directory.Exists("/proc"))
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                return stat[(stat.LastIndexOf(')') + 2)..].FirstOrDefault() is not ('Z' or 'X');
+            }
             using var process = Process.GetProcessById(pid);
-            return int.TryParse(lines[3], out var port) ? port : null;
+            return !process.HasExited;
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidOperationException)
-        {
-            return null;
-        }
-    }
-
-    private async Task<bool> AcceptsConnectionsAsync(CancellationToken ct)
-    {
-        try
-        {
-            await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
-            await connection.OpenAsync(ct);
-            return true;
-        }
-        catch (NpgsqlException)
         {
             return false;
         }
     }
 
+    /// <summary>
+    /// The postmaster of <paramref name="clusterDirectory"/> if it is alive. Its PID alone is not enough (PIDs are
+    /// reused after a reboot): on Linux the process's working directory, which a postmaster sets to its data
+    /// directory, must hold the same postmaster.pid.
+    /// </summary>
+    public static (int Pid, int Port)? LivePostmaster(string clusterDirectory)
+    {
+        try
+        {
+            var lines = File.ReadAllLines(Path.Combine(clusterDirectory, "postmaster.pid"));
+            if (lines.Length < 4 || !int.TryParse(lines[0], out var pid) || !int.TryParse(lines[3], out var port)) return null;
+            if (Directory.Exists("/proc"))
+            {
+                var seen = File.ReadAllLines($"/proc/{pid}/cwd/postmaster.pid");
+                return seen.Length >= 3 && seen.Take(3).SequenceEqual(lines.Take(3)) ? (pid, port) : null;
+            }
+            using var process = Process.GetProcessById(pid);
+            return process.HasExited ? null : (pid, port);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private string LogSince(long offset, int lines = 8)
+    {
+        try
+        {
+            using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            stream.Seek(Math.Min(offset, stream.Length), SeekOrigin.Begin);
+            var text = new StreamReader(stream).ReadToEnd();
+            return string.Join('\n', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(lines));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    private string ScratchAdvice => ClusterDirectory == DataDirectory
+        ? $"delete {DataDirectory} and the {Path.GetFileName(DataDirectory)}.* files beside it to start from scratch (the local data are lost)"
+        : $"delete {PointerFile} and {PasswordFile} to start from scratch (the local data are lost; {Path.GetDirectoryName(ClusterDirectory)} is removed at a later start)";
+
+    private string FolderAdvice =>
+        $"set LocalDatabase__Directory to an empty folder {User} can write to; or set ConnectionStrings__Observatoire to a PostgreSQL server of yours";
+
+    private LocalPostgresException Failure(string cause, string? wayOut = null) => new(
+        $"The local PostgreSQL database cannot be used: {cause}\nWay out: {wayOut ?? $"{ScratchAdvice}; or {FolderAdvice}"}.");
+
+    private static string Indent(string text) =>
+        string.Join('\n', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(line => "  " + line));
+
+    private static async Task WriteSecretAsync(string file, string content, CancellationToken ct)
+    {
+        await File.WriteAllTextAsync(file, content, ct);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
     /// <summary>Creates the database if it does not exist yet.</summary>
     public async Task EnsureDatabaseAsync(string database, string? template = null, CancellationToken ct = default)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
         await connection.OpenAsync(ct);
         await using var exists = new NpgsqlCommand("select 1 from pg_database where datname = $1", connection);
         exists.Parameters.AddWithValue(database);
@@ -159,15 +498,6 @@ public sealed class LocalPostgres : IAsyncDisposable
         await create.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Stops the cluster if this process started it; a reused cluster keeps running for its owner.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (!_startedHere) return;
-        _startedHere = false;
-        NpgsqlConnection.ClearAllPools();
-        await RunAsync(Path.Combine(_binDirectory, "pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "stop"], _asPostgresUser, CancellationToken.None);
-    }
-
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -175,7 +505,12 @@ public sealed class LocalPostgres : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task RunAsync(string file, IReadOnlyList<string> arguments, bool asPostgres, CancellationToken ct)
+    private sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public string Output => string.Join('\n', new[] { Stderr.Trim(), Stdout.Trim() }.Where(s => s.Length > 0));
+    }
+
+    private static async Task<Result> ExecAsync(string file, IReadOnlyList<string> arguments, bool asPostgres, CancellationToken ct)
     {
         var info = new ProcessStartInfo
         {
@@ -186,17 +521,28 @@ public sealed class LocalPostgres : IAsyncDisposable
         };
         if (asPostgres)
         {
-            foreach (var a in new[] { "-u", "postgres", "--", file }) info.ArgumentList.Add(a);
+            // The current folder may be one the postgres user cannot enter (a clone in root's home).
+            info.WorkingDirectory = "/";
+            foreach (var a in new[] { "-u", ServerUser, "--", file }) info.ArgumentList.Add(a);
         }
         foreach (var a in arguments) info.ArgumentList.Add(a);
 
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        if (process.ExitCode != 0)
+        Process process;
+        try
         {
-            throw new LocalPostgresException($"{Path.GetFileName(file)} failed (exit {process.ExitCode}): {(await stderr).Trim()} {(await stdout).Trim()}");
+            process = Process.Start(info) ?? throw new InvalidOperationException();
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            throw new LocalPostgresException($"The local PostgreSQL database cannot be used: could not run {info.FileName}: {e.Message}\n" +
+                                             "Way out: install PostgreSQL's server package, or set ConnectionStrings__Observatoire to a PostgreSQL server of yours.");
+        }
+        using (process)
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync(ct);
+            var stderr = process.StandardError.ReadToEndAsync(ct);
+            await process.WaitForExitAsync(ct);
+            return new Result(process.ExitCode, await stdout, await stderr);
         }
     }
 }
