@@ -11,7 +11,7 @@ namespace Observatoire.Contracts;
 /// <param name="UpdatedAt">When the record last changed.</param>
 /// <param name="Version">Row version, incremented on every change.</param>
 public sealed record ActorSummary(
-    string Id, string Type, string Category, string Name, string? Role, string? Organisation, string? Website,
+    string Id, [property: OneOf(nameof(Vocabulary.ActorTypes))] string Type, [property: OneOf(nameof(Vocabulary.ActorCategories))] string Category, string Name, string? Role, string? Organisation, string? Website,
     DateTime UpdatedAt, long Version);
 
 /// <summary>
@@ -34,7 +34,7 @@ public sealed record ActorSummary(
 /// <param name="UpdatedAt">When the record last changed.</param>
 /// <param name="Version">Row version, incremented on every change (the territory list included).</param>
 public sealed record ActorResponse(
-    string Id, string Type, string Category, string Name, string? Role, string? Organisation, string? Website,
+    string Id, [property: OneOf(nameof(Vocabulary.ActorTypes))] string Type, [property: OneOf(nameof(Vocabulary.ActorCategories))] string Category, string Name, string? Role, string? Organisation, string? Website,
     IReadOnlyList<TerritoryRef> Territories, IReadOnlyList<string> SessionIds, IReadOnlyList<string> ResourceIds,
     IReadOnlyList<string> ProjectIds, IReadOnlyList<SourceCitation> Sources, DateTime CreatedAt, DateTime UpdatedAt, long Version);
 

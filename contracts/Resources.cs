@@ -9,7 +9,7 @@ namespace Observatoire.Contracts;
 /// <param name="UpdatedAt">When the record last changed.</param>
 /// <param name="Version">Row version, incremented on every change.</param>
 public sealed record ResourceSummary(
-    string Id, string Kind, string Name, string TerritoryId, IReadOnlyList<string> Tags, DateTime UpdatedAt, long Version);
+    string Id, [property: OneOf(nameof(Vocabulary.ResourceKinds))] string Kind, string Name, string TerritoryId, IReadOnlyList<string> Tags, DateTime UpdatedAt, long Version);
 
 /// <summary>A ressource territoriale: what a territory mobilises, with the actors that carry it.</summary>
 /// <param name="Id">Stable URL-safe id.</param>
@@ -25,7 +25,7 @@ public sealed record ResourceSummary(
 /// <param name="UpdatedAt">When the record last changed.</param>
 /// <param name="Version">Row version, incremented on every change (the actor list included).</param>
 public sealed record ResourceResponse(
-    string Id, string Kind, string Name, string? Description, TerritoryRef Territory, IReadOnlyList<string> Tags,
+    string Id, [property: OneOf(nameof(Vocabulary.ResourceKinds))] string Kind, string Name, string? Description, TerritoryRef Territory, IReadOnlyList<string> Tags,
     IReadOnlyList<ActorRef> Actors, IReadOnlyList<string> ProjectIds, IReadOnlyList<SourceCitation> Sources,
     DateTime CreatedAt, DateTime UpdatedAt, long Version);
 

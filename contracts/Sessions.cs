@@ -11,14 +11,14 @@ namespace Observatoire.Contracts;
 /// <param name="UpdatedAt">When the record last changed.</param>
 /// <param name="Version">Row version, incremented on every change.</param>
 public sealed record SessionSummary(
-    string Id, int? Number, DateOnly? Date, string? DatePrecision, string Title, string Format, string? TerritoryId,
+    string Id, int? Number, DateOnly? Date, [property: OneOf(nameof(Vocabulary.DatePrecisions))] string? DatePrecision, string Title, [property: OneOf(nameof(Vocabulary.SessionFormats))] string Format, string? TerritoryId,
     DateTime UpdatedAt, long Version);
 
 /// <summary>A document of a session.</summary>
 /// <param name="Kind">presentation, report, video or minutes.</param>
 /// <param name="Url">Where it can be read; null while it has no public URL.</param>
 /// <param name="Title">Its title, where known.</param>
-public sealed record SessionLink(string Kind, string? Url, string? Title);
+public sealed record SessionLink([property: OneOf(nameof(Vocabulary.SessionLinkKinds))] string Kind, string? Url, string? Title);
 
 /// <summary>A speaker of a session.</summary>
 /// <param name="Actor">The actor who spoke.</param>
@@ -43,7 +43,7 @@ public sealed record SessionSpeaker(ActorRef Actor, string? Role);
 /// <param name="UpdatedAt">When the record last changed.</param>
 /// <param name="Version">Row version, incremented on every change (links and speakers included).</param>
 public sealed record SessionResponse(
-    string Id, int? Number, DateOnly? Date, string? DatePrecision, string Title, string Format, TerritoryRef? Territory,
+    string Id, int? Number, DateOnly? Date, [property: OneOf(nameof(Vocabulary.DatePrecisions))] string? DatePrecision, string Title, [property: OneOf(nameof(Vocabulary.SessionFormats))] string Format, TerritoryRef? Territory,
     ActorRef? Partner, string? Location, string? Note, IReadOnlyList<SessionLink> Links, IReadOnlyList<SessionSpeaker> Speakers,
     IReadOnlyList<SourceCitation> Sources, DateTime CreatedAt, DateTime UpdatedAt, long Version);
 

@@ -5,7 +5,7 @@ namespace Observatoire.Contracts;
 /// <summary>A region (INSEE code and name).</summary>
 /// <param name="Code">INSEE region code, e.g. "27".</param>
 /// <param name="Name">Region name, e.g. "Bourgogne-Franche-Comté".</param>
-public sealed record Region(string Code, string? Name);
+public sealed record Region([property: Code(Codes.Region)] string Code, string? Name);
 
 /// <summary>A geographic point (WGS 84).</summary>
 /// <param name="Latitude">Latitude in decimal degrees.</param>
@@ -16,12 +16,12 @@ public sealed record GeoPoint(double Latitude, double Longitude);
 /// <param name="Siren">SIREN number of the grouping (9 digits).</param>
 /// <param name="Name">Name of the grouping.</param>
 /// <param name="Kind">Legal form where known: CA, CC, CU, METRO, MET69, EPT, or COM for a single commune.</param>
-public sealed record Grouping(string Siren, string Name, string? Kind);
+public sealed record Grouping([property: Code(Codes.Siren)] string Siren, string Name, string? Kind);
 
 /// <summary>A commune of a territory.</summary>
 /// <param name="InseeCode">INSEE commune code (Code officiel géographique 2026).</param>
 /// <param name="Name">Commune name.</param>
-public sealed record Commune(string InseeCode, string Name);
+public sealed record Commune([property: Code(Codes.Commune)] string InseeCode, string Name);
 
 /// <summary>A territory of the other phase that shares communes with this one.</summary>
 /// <param name="Id">Id of the linked territory.</param>
@@ -29,7 +29,7 @@ public sealed record Commune(string InseeCode, string Name);
 /// <param name="Code">Its programme code.</param>
 /// <param name="Name">Its name.</param>
 /// <param name="SharedCommunes">Number of communes the two territories have in common.</param>
-public sealed record TerritoryLink(string Id, string Phase, string Code, string Name, int SharedCommunes);
+public sealed record TerritoryLink(string Id, [property: OneOf(nameof(Vocabulary.Phases))] string Phase, [property: Code(Codes.Programme)] string Code, string Name, int SharedCommunes);
 
 /// <summary>A Territoire d'industrie as listed in a collection (light: no member lists).</summary>
 /// <param name="Id">Stable URL-safe id: first year of the phase and the programme code, e.g. "2018-ti2707".</param>
@@ -45,7 +45,8 @@ public sealed record TerritoryLink(string Id, string Phase, string Code, string 
 /// <param name="Version">Row version, incremented on every change.</param>
 /// <param name="Included">The related collections asked for with include=; absent when none was asked for.</param>
 public sealed record TerritorySummary(
-    string Id, string Phase, string Code, string Name, IReadOnlyList<Region> Regions, IReadOnlyList<string> Departments,
+    string Id, [property: OneOf(nameof(Vocabulary.Phases))] string Phase, [property: Code(Codes.Programme)] string Code, string Name, IReadOnlyList<Region> Regions,
+    [property: Code(Codes.Department)] IReadOnlyList<string> Departments,
     int CommuneCount, GeoPoint? Point, bool Studied, DateTime UpdatedAt, long Version,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TerritoryIncluded? Included = null);
 
@@ -70,7 +71,8 @@ public sealed record TerritorySummary(
 /// <param name="Version">Row version, incremented on every change.</param>
 /// <param name="Included">The related collections asked for with include=; absent when none was asked for.</param>
 public sealed record TerritoryResponse(
-    string Id, string Phase, string Code, string Name, IReadOnlyList<Region> Regions, IReadOnlyList<string> Departments,
+    string Id, [property: OneOf(nameof(Vocabulary.Phases))] string Phase, [property: Code(Codes.Programme)] string Code, string Name, IReadOnlyList<Region> Regions,
+    [property: Code(Codes.Department)] IReadOnlyList<string> Departments,
     int CommuneCount, int? Population, GeoPoint? Point, bool Studied, IReadOnlyList<Grouping> Groupings,
     IReadOnlyList<TerritoryLink> Predecessors, IReadOnlyList<TerritoryLink> Successors,
     IReadOnlyList<FigureResponse> Figures, IReadOnlyList<SourceCitation> Sources,

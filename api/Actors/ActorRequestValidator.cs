@@ -8,11 +8,11 @@ public sealed class ActorRequestValidator : AbstractValidator<ActorRequest>
 {
     public ActorRequestValidator()
     {
-        RuleFor(a => a.Type).NotEmpty().MustBeOneOf(ActorsApi.Types);
+        RuleFor(a => a.Type).NotEmpty().OneOf(Vocabulary.ActorTypes);
         RuleFor(a => a.Id).MustBeId().When(a => a.Type != "person");
         RuleFor(a => a.Id).Null().When(a => a.Type == "person")
             .WithMessage("A person's id is generated and opaque, so that it never carries the name: leave id out.");
-        RuleFor(a => a.Category).NotEmpty().MustBeOneOf(ActorsApi.Categories);
+        RuleFor(a => a.Category).NotEmpty().OneOf(Vocabulary.ActorCategories);
         RuleFor(a => a.Name).NotEmpty().MaximumLength(Rules.NameLength);
         RuleFor(a => a.Role).OptionalText(Rules.RoleLength);
         RuleFor(a => a.Organisation).OptionalText(Rules.NameLength);

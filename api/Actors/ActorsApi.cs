@@ -41,13 +41,6 @@ public static class ActorsApi
         return app;
     }
 
-    public static readonly string[] Types = ["organisation", "person"];
-
-    public static readonly string[] Categories =
-    [
-        "elected_official", "company", "project_lead", "public_agency", "cluster_or_association", "research_and_training", "financial_body", "other",
-    ];
-
     private const string SummaryColumns = """
         a.id, a.type, a.category, a.name, a.role, a.organisation, a.website, a.updated_at, a.version,
         coalesce(ts_rank(a.search, to_tsquery('observatoire', @query)), 0) as rank
@@ -167,12 +160,10 @@ public static class ActorsApi
     /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
     public static async Task<Results<Ok<Page<ActorSummary>>, CsvResult, ValidationProblem>> ListActors(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, string? territory = null, string? type = null, string? category = null,
+        int? limit = null, string? cursor = null, string? territory = null, [OneOf(nameof(Vocabulary.ActorTypes))] string? type = null, [OneOf(nameof(Vocabulary.ActorCategories))] string? category = null,
         Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
     {
         if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
-        if (Lists.OneOf(context, "type", type, Types) is { } badType) return badType;
-        if (Lists.OneOf(context, "category", category, Categories) is { } badCategory) return badCategory;
         var filters = new { territory, type, category, updatedSince = updatedSince?.Utc };
         if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);
         return await ReadPage(context, db, list, filters, ct);
@@ -190,12 +181,10 @@ public static class ActorsApi
     /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
     public static async Task<Results<Ok<Page<ActorSummary>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryActors(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, string? type = null, string? category = null,
+        int? limit = null, string? cursor = null, [OneOf(nameof(Vocabulary.ActorTypes))] string? type = null, [OneOf(nameof(Vocabulary.ActorCategories))] string? category = null,
         Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
     {
         if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
-        if (Lists.OneOf(context, "type", type, Types) is { } badType) return badType;
-        if (Lists.OneOf(context, "category", category, Categories) is { } badCategory) return badCategory;
         if (!await Lists.TerritoryExistsAsync(db, id, ct)) return Problems.NotFound(context, $"No territory has the id '{id}'.");
         var filters = new { territory = id, type, category, updatedSince = updatedSince?.Utc };
         if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);

@@ -57,6 +57,12 @@ public static class Exports
         return null;
     }
 
+    /// <summary>
+    /// The delimiters by name, as the document lists them: the characters themselves (';', ',', tab, '|') are
+    /// accepted too, but make poor enum members in generated clients.
+    /// </summary>
+    public static readonly IReadOnlyList<string> DelimiterNames = ["semicolon", "comma", "tab", "pipe"];
+
     /// <summary>Reads the delimiter= parameter: ';' by default (French spreadsheets), or ',', tab, '|'.</summary>
     public static ValidationProblem? Delimiter(HttpContext context, string? delimiter, out char chosen)
     {

@@ -63,12 +63,6 @@ public static class Lists
         return null;
     }
 
-    /// <summary>A filter with a closed set of values: anything else is a 400 problem naming the parameter and listing the values.</summary>
-    public static ValidationProblem? OneOf(HttpContext context, string parameter, string? value, IReadOnlyCollection<string> allowed) =>
-        value is null || allowed.Contains(value)
-            ? null
-            : Problems.Validation(context, parameter, $"{parameter} must be one of: {string.Join(", ", allowed)}.");
-
     /// <summary>Whether the territory of a relation route (/v1/territories/{id}/…) exists, checked before its list is read.</summary>
     public static async Task<bool> TerritoryExistsAsync(NpgsqlDataSource db, string id, CancellationToken ct)
     {

@@ -18,7 +18,7 @@ public static class OpenApi
             options.SwaggerDoc(DocumentName, new OpenApiInfo
             {
                 Title = "Observatoire API",
-                Version = "1.0.0",
+                Version = "1.1.0",
                 Description = """
                     The knowledge base of the observatoire des Territoires d'industrie: territories of both phases of the
                     programme (2018-2022 and 2023-2027), with their groupings, communes and links across phases; the
@@ -31,8 +31,24 @@ public static class OpenApi
                     opaque cursor (links.next and the Link header). Deleting a record that others refer to answers 409
                     with the referring records in referencedBy. Every error is an RFC 9457 problem
                     (application/problem+json) with a traceId; invalid fields and parameters are named in errors.
+
+                    Licences: the data served are under Licence Ouverte 2.0 (Etalab,
+                    https://www.etalab.gouv.fr/licence-ouverte-open-licence/), the licence of the programme's lists and
+                    of the public sources they come from; each record cites its sources (/v1/sources), and
+                    attribution goes to them. The licence given below is the data's. The API's code and this document
+                    carry no separate licence.
                     """,
-                Contact = new OpenApiContact { Name = "Observatoire API", Url = new Uri("http://localhost:5080/swagger") },
+                Contact = new OpenApiContact
+                {
+                    Name = "La Fabrique de l'industrie, observatoire des Territoires d'industrie",
+                    Url = new Uri("https://www.la-fabrique.fr/"),
+                },
+                License = new OpenApiLicense
+                {
+                    Name = "Licence Ouverte 2.0 (Etalab), for the data",
+                    // SPDX id; OpenAPI 3.1 allows an identifier or a url, not both: the url is in the description.
+                    Identifier = "etalab-2.0",
+                },
             });
             foreach (var assembly in new[] { typeof(OpenApi).Assembly, typeof(Contracts.Page<>).Assembly })
             {
@@ -52,13 +68,16 @@ public static class OpenApi
             options.OperationFilter<RepresentationsFilter>();
             options.OperationFilter<CommonParametersFilter>();
             options.OperationFilter<Deprecation.OperationFilter>();
-            options.OperationFilter<SparseFields.OperationFilter>();
             options.OperationFilter<ProblemResponsesFilter>();
             options.OperationFilter<SecurityFilter>();
             options.OperationFilter<ExamplesFilter>();
+            options.OperationFilter<SparseFields.OperationFilter>();
             options.ParameterFilter<DateTimeParameterFilter>();
             options.DocumentFilter<DocumentFilter>();
             options.SchemaFilter<NullableReferenceFilter>();
+            options.SchemaFilter<ContractSchemas.RequiredMembersFilter>();
+            options.SchemaFilter<ContractSchemas.ValuesSchemaFilter>();
+            options.ParameterFilter<ContractSchemas.ValuesParameterFilter>();
             options.SchemaFilter<ValidationSchemaFilter>();
             options.SchemaFilter<ProblemSchemaFilter>();
             options.CustomSchemaIds(type => SchemaId(type));
@@ -148,6 +167,9 @@ public static class OpenApi
             Describe(properties, "instance", "The path of the request.");
             Describe(properties, "errors", "Invalid fields or parameters (JSON paths such as point.latitude or communes[0].inseeCode), each with its messages.");
             properties["traceId"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The request's trace id (W3C traceparent form): quote it when reporting a problem." };
+            // Every problem this API writes has a title, a status and a trace id; a validation problem its errors.
+            target.Required ??= new HashSet<string>();
+            foreach (var name in properties.Keys.Where(k => k is "title" or "status" or "traceId" or "errors")) target.Required.Add(name);
         }
 
         private static void Describe(IDictionary<string, IOpenApiSchema> properties, string name, string description)
@@ -188,7 +210,27 @@ public static class OpenApi
                 }
                 target.Content = content;
             }
+            // format= names the representations of the 200 (json, csv, geojson, ics): an enum of those it offers.
+            // Both it and delimiter= are documented here and checked by Exports, which also reads other spellings.
+            if (operation.Responses?.TryGetValue("200", out var ok) == true && ok.Content is { } offered &&
+                operation.Parameters?.OfType<OpenApiParameter>().FirstOrDefault(p => p.Name == "format") is { Schema: OpenApiSchema format })
+            {
+                ContractSchemas.Enum(format, offered.Keys.Select(FormatName).OfType<string>());
+            }
+            if (operation.Parameters?.OfType<OpenApiParameter>().FirstOrDefault(p => p.Name == "delimiter") is { Schema: OpenApiSchema delimiter })
+            {
+                ContractSchemas.Enum(delimiter, Exports.DelimiterNames);
+            }
         }
+
+        private static string? FormatName(string mediaType) => mediaType switch
+        {
+            "application/json" => "json",
+            Exports.CsvMediaType => "csv",
+            Exports.GeoJsonMediaType => "geojson",
+            Exports.CalendarMediaType => "ics",
+            _ => null,
+        };
     }
 
     /// <summary>The parameters every collection shares are described once, here, unless the handler says more.</summary>

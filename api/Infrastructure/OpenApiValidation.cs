@@ -73,7 +73,7 @@ public sealed class ValidationSchemaFilter(IServiceProvider services) : ISchemaF
                 schema.Maximum = Convert.ToString(max, System.Globalization.CultureInfo.InvariantCulture);
                 break;
             case IOneOfValidator oneOf:
-                schema.Enum = [.. oneOf.Values.Select(v => (System.Text.Json.Nodes.JsonNode)v!)];
+                ContractSchemas.Enum(schema, oneOf.Values);
                 break;
         }
     }
@@ -98,11 +98,4 @@ public sealed class OneOfValidator<T>(IReadOnlyList<string> values) : PropertyVa
     public override bool IsValid(ValidationContext<T> context, string? value) => value is null || Values.Contains(value);
 
     protected override string GetDefaultMessageTemplate(string errorCode) => $"'{{PropertyName}}' must be one of: {string.Join(", ", Values)}.";
-}
-
-public static class ValidationRules
-{
-    /// <summary>The value, when present, is one of <paramref name="values"/>; the document lists them as an enum.</summary>
-    public static IRuleBuilderOptions<T, string?> OneOf<T>(this IRuleBuilder<T, string?> rule, IReadOnlyList<string> values) =>
-        rule.SetValidator(new OneOfValidator<T>(values));
 }

@@ -13,7 +13,11 @@ namespace Observatoire.Api.Infrastructure;
 /// </summary>
 public static partial class Querying
 {
-    /// <summary>A query parameter the endpoint does not declare is a 400 naming it, rather than silently ignored.</summary>
+    /// <summary>
+    /// A query parameter the endpoint does not declare is a 400 naming it, rather than silently ignored; so is a
+    /// value outside the closed list ([OneOf]) or the code shape ([Code]) that the handler's parameter declares.
+    /// The same attributes write the enum and the pattern into the OpenAPI document.
+    /// </summary>
     public static TBuilder RejectUnknownQueryParameters<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
     {
         builder.AddEndpointFilterFactory((factory, next) =>
@@ -22,18 +26,46 @@ public static partial class Querying
                 .Where(p => IsQueryType(p.ParameterType))
                 .Select(p => p.Name!)
                 .ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var rules = factory.MethodInfo.GetParameters()
+                .Select(p => (Name: p.Name!, Rule: ParameterRule(p)))
+                .Where(p => p.Rule is not null)
+                .ToList();
             return async context =>
             {
                 // fields= is declared by its own filter rather than by a handler parameter.
                 var sparse = context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<SparseFields.Metadata>() is not null;
                 var unknown = context.HttpContext.Request.Query.Keys
                     .Where(k => !declared.Contains(k) && !(sparse && k.Equals("fields", StringComparison.OrdinalIgnoreCase))).ToList();
-                if (unknown.Count == 0) return await next(context);
+                if (unknown.Count == 0)
+                {
+                    var query = context.HttpContext.Request.Query;
+                    var invalid = rules
+                        .Select(r => (r.Name, Message: query.TryGetValue(r.Name, out var given) ? r.Rule!(given.ToString()) : null))
+                        .Where(r => r.Message is not null)
+                        .ToDictionary(r => r.Name, r => new[] { r.Message! });
+                    return invalid.Count == 0 ? await next(context) : Problems.Validation(context.HttpContext, invalid);
+                }
                 var allowed = string.Join(", ", declared.Order(StringComparer.Ordinal));
                 return Problems.Validation(context.HttpContext, unknown.ToDictionary(k => k, k => new[] { $"Unknown parameter '{k}'. This operation takes: {allowed}." }));
             };
         });
         return builder;
+    }
+
+    /// <summary>What a parameter's [OneOf] or [Code] checks: a message for a value it refuses, else null.</summary>
+    private static Func<string, string?>? ParameterRule(ParameterInfo parameter)
+    {
+        var name = parameter.Name!;
+        if (parameter.GetCustomAttribute<Contracts.OneOfAttribute>() is { } oneOf)
+        {
+            return value => oneOf.Values.Contains(value, StringComparer.Ordinal) ? null : $"{name} must be one of: {string.Join(", ", oneOf.Values)}.";
+        }
+        if (parameter.GetCustomAttribute<Contracts.CodeAttribute>() is { } code)
+        {
+            var pattern = new Regex(code.Pattern, RegexOptions.CultureInvariant);
+            return value => pattern.IsMatch(value) && !value.EndsWith('\n') ? null : $"'{value}' is not a valid {name}: it must match {code.Pattern}.";
+        }
+        return null;
     }
 
     private static bool IsQueryType(Type type)

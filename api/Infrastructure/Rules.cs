@@ -23,9 +23,9 @@ public static class Rules
                                      (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)))
         .WithMessage($"'{{PropertyName}}' must be an absolute http or https URL of at most {UrlLength} characters.");
 
-    public static IRuleBuilderOptions<T, string?> MustBeOneOf<T>(this IRuleBuilder<T, string?> rule, IReadOnlyCollection<string> values) => rule
-        .Must(value => value is null || values.Contains(value))
-        .WithMessage($"'{{PropertyName}}' must be one of: {string.Join(", ", values)}.");
+    /// <summary>The value, when present, is one of <paramref name="values"/>; the document lists them as an enum.</summary>
+    public static IRuleBuilderOptions<T, string?> OneOf<T>(this IRuleBuilder<T, string?> rule, IReadOnlyList<string> values) =>
+        rule.SetValidator(new OneOfValidator<T>(values));
 
     /// <summary>A list of ids of other records: at most <paramref name="max"/>, each once. Unknown ids are checked against the database.</summary>
     public static void IdList<T>(this AbstractValidator<T> validator, Expression<Func<T, IReadOnlyList<string>?>> list, int max)

@@ -11,10 +11,13 @@ namespace Observatoire.Api.Infrastructure;
 
 /// <summary>
 /// fields=id,name,point: list rows with only the members asked for (the id always comes), for maps and
-/// large lists. The document describes such a page with its own schema, where every member is optional.
+/// large lists. Such a page is served as its own media type, application/vnd.observatoire.sparse+json, with its
+/// own schema where every member but the id is optional; the application/json page stays exact (ADR 0006).
 /// </summary>
 public static class SparseFields
 {
+    public const string MediaType = "application/vnd.observatoire.sparse+json";
+
     public sealed record Metadata(Type ItemType, IReadOnlyList<string> Names);
 
     /// <summary>Offers fields= on a list of <typeparamref name="TItem"/> pages.</summary>
@@ -45,13 +48,14 @@ public static class SparseFields
                 {
                     foreach (var name in item.Select(p => p.Key).Where(k => !asked.Contains(k)).ToList()) item.Remove(name);
                 }
-                return TypedResults.Json(json, options);
+                return TypedResults.Json(json, options, MediaType);
             });
     }
 
     /// <summary>
-    /// Documents fields= (its allowed names) and the sparse page: the 200 JSON body is either a full page or
-    /// one whose items hold only the members asked for.
+    /// Documents fields= (its allowed names) and the sparse page: a second media type of the 200, whose items
+    /// hold only the members asked for. Runs after the examples are written, so that the sparse example is the
+    /// JSON example cut down to the id and the name (or the member after the id).
     /// </summary>
     public sealed class OperationFilter : IOperationFilter
     {
@@ -107,9 +111,23 @@ public static class SparseFields
                 };
             }
             if (operation.Responses?.TryGetValue("200", out var response) == true && response.Content?.TryGetValue("application/json", out var media) == true &&
-                media is OpenApiMediaType json && json.Schema is { } pageSchema)
+                media is OpenApiMediaType json)
             {
-                json.Schema = new OpenApiSchema { AnyOf = [pageSchema, new OpenApiSchemaReference(sparseItemId + "Page", context.Document)] };
+                var kept = new[] { "id", metadata.Names.FirstOrDefault(n => n is "name" or "title" or "label") ?? metadata.Names.First(n => n != "id") };
+                var example = json.Example?.DeepClone();
+                foreach (var item in example?["items"]?.AsArray().OfType<JsonObject>() ?? [])
+                {
+                    foreach (var name in item.Select(p => p.Key).Where(k => !kept.Contains(k)).ToList()) item.Remove(name);
+                }
+                response.Content[MediaType] = new OpenApiMediaType
+                {
+                    Schema = new OpenApiSchemaReference(sparseItemId + "Page", context.Document),
+                    Example = example,
+                };
+                if (response is OpenApiResponse target)
+                {
+                    target.Description += $" With fields=, the page comes as {MediaType}: each item holds the id and the members asked for.";
+                }
             }
         }
     }

@@ -12,7 +12,7 @@ public sealed class ResourceRequestValidator : AbstractValidator<ResourceRequest
     public ResourceRequestValidator()
     {
         RuleFor(r => r.Id).MustBeId();
-        RuleFor(r => r.Kind).NotEmpty().MustBeOneOf(ResourcesApi.Kinds);
+        RuleFor(r => r.Kind).NotEmpty().OneOf(Vocabulary.ResourceKinds);
         RuleFor(r => r.Name).NotEmpty().MaximumLength(Rules.NameLength);
         RuleFor(r => r.Description).OptionalText(Rules.DescriptionLength);
         RuleFor(r => r.TerritoryId).NotEmpty().MaximumLength(Ids.MaxLength);

@@ -41,8 +41,6 @@ public static class ResourcesApi
         return app;
     }
 
-    public static readonly string[] Kinds = ["natural", "material", "immaterial", "human", "financial", "network"];
-
     private const string SummaryColumns = """
         r.id, r.kind, r.name, r.territory_id, r.tags, r.updated_at, r.version,
         coalesce(ts_rank(r.search, to_tsquery('observatoire', @query)), 0) as rank
@@ -157,11 +155,10 @@ public static class ResourcesApi
     /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
     public static async Task<Results<Ok<Page<ResourceSummary>>, CsvResult, ValidationProblem>> ListResources(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, string? territory = null, string? kind = null, string? tag = null, string? actor = null,
+        int? limit = null, string? cursor = null, string? territory = null, [OneOf(nameof(Vocabulary.ResourceKinds))] string? kind = null, string? tag = null, string? actor = null,
         Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
     {
         if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
-        if (Lists.OneOf(context, "kind", kind, Kinds) is { } badKind) return badKind;
         var filters = new { territory, kind, tag, actor, updatedSince = updatedSince?.Utc };
         if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);
         return await ReadPage(context, db, list, filters, ct);
@@ -180,11 +177,10 @@ public static class ResourcesApi
     /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
     public static async Task<Results<Ok<Page<ResourceSummary>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryResources(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, string? kind = null, string? tag = null, string? actor = null,
+        int? limit = null, string? cursor = null, [OneOf(nameof(Vocabulary.ResourceKinds))] string? kind = null, string? tag = null, string? actor = null,
         Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
     {
         if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
-        if (Lists.OneOf(context, "kind", kind, Kinds) is { } badKind) return badKind;
         if (!await Lists.TerritoryExistsAsync(db, id, ct)) return Problems.NotFound(context, $"No territory has the id '{id}'.");
         var filters = new { territory = id, kind, tag, actor, updatedSince = updatedSince?.Utc };
         if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);

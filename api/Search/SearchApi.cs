@@ -26,7 +26,7 @@ public static class SearchApi
 
     public const string MissingQuery = "q is required: the words to look for.";
 
-    public static readonly string[] Types = ["territories", "resources", "actors", "sessions", "projects", "figures", "sources"];
+    public static readonly IReadOnlyList<string> Types = Vocabulary.Collections;
 
     // One line per collection: its title, the text its snippet is cut from, and its rank. A territory's search
     // vector has no weights (all D): weighting D as A ranks its name like the other collections' names.
@@ -89,7 +89,7 @@ public static class SearchApi
         if (string.IsNullOrWhiteSpace(q)) return Problems.Validation(context, "q", MissingQuery);
         var query = Querying.ToTsQuery(q);
         if (query is null) return Problems.Validation(context, "q", "q must contain at least one word.");
-        string[] collections = Types;
+        string[] collections = [.. Types];
         if (types is not null)
         {
             collections = types.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

@@ -10,7 +10,7 @@ public sealed class SessionRequestValidator : AbstractValidator<SessionRequest>
     {
         RuleFor(s => s.Id).MustBeId();
         RuleFor(s => s.Number).InclusiveBetween(1, 100_000);
-        RuleFor(s => s.DatePrecision).MustBeOneOf(SessionsApi.DatePrecisions);
+        RuleFor(s => s.DatePrecision).OneOf(Vocabulary.DatePrecisions);
         RuleFor(s => s.DatePrecision).Null().When(s => s.Date is null)
             .WithMessage("datePrecision only applies to a date: give the date too, or leave datePrecision out.");
         RuleFor(s => s.Date).Must(d => d!.Value.Day == 1).When(s => s.Date is not null && s.DatePrecision == "month")
@@ -18,7 +18,7 @@ public sealed class SessionRequestValidator : AbstractValidator<SessionRequest>
         RuleFor(s => s.Date).Must(d => d!.Value is { Day: 1, Month: 1 }).When(s => s.Date is not null && s.DatePrecision == "year")
             .WithMessage("With datePrecision \"year\", the date is 1 January of the year, e.g. 2021-01-01.");
         RuleFor(s => s.Title).NotEmpty().MaximumLength(Rules.TitleLength);
-        RuleFor(s => s.Format).NotEmpty().MustBeOneOf(SessionsApi.Formats);
+        RuleFor(s => s.Format).NotEmpty().OneOf(Vocabulary.SessionFormats);
         RuleFor(s => s.TerritoryId).OptionalText(Ids.MaxLength);
         RuleFor(s => s.PartnerActorId).OptionalText(Ids.MaxLength);
         RuleFor(s => s.Location).OptionalText(Rules.NameLength);
@@ -26,7 +26,7 @@ public sealed class SessionRequestValidator : AbstractValidator<SessionRequest>
         RuleFor(s => s.Links).Must(l => l is null || l.Count <= 20).WithMessage("At most 20 links.");
         RuleForEach(s => s.Links).NotNull().ChildRules(link =>
         {
-            link.RuleFor(l => l.Kind).NotEmpty().MustBeOneOf(SessionsApi.LinkKinds);
+            link.RuleFor(l => l.Kind).NotEmpty().OneOf(Vocabulary.SessionLinkKinds);
             link.RuleFor(l => l.Url).MustBeHttpUrl();
             link.RuleFor(l => l.Title).OptionalText(Rules.TitleLength);
         });

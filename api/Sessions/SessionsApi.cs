@@ -63,10 +63,6 @@ public static class SessionsApi
         return app;
     }
 
-    public static readonly string[] Formats = ["inaugural", "territorial", "thematic"];
-    public static readonly string[] DatePrecisions = ["day", "month", "year"];
-    public static readonly string[] LinkKinds = ["presentation", "report", "video", "minutes"];
-
     private const string SummaryColumns = """
         s.id, s.number, s.date, s.date_precision, s.title, s.format, s.territory_id, s.updated_at, s.version,
         coalesce(ts_rank(s.search, to_tsquery('observatoire', @query)), 0) as rank
@@ -225,7 +221,7 @@ public static class SessionsApi
     public static async Task<Results<Ok<Page<SessionSummary>>, CsvResult, SessionCalendarResult, ValidationProblem>> ListSessions(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
         int? limit = null, string? cursor = null, string? territory = null, int? year = null, DateOnly? from = null, DateOnly? to = null,
-        string? sessionFormat = null, string? speaker = null, Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null,
+        [OneOf(nameof(Vocabulary.SessionFormats))] string? sessionFormat = null, string? speaker = null, Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null,
         string? format = null, string? delimiter = null)
     {
         var (other, page) = await ListAsync(context, db, Scope.All, null,
@@ -251,7 +247,7 @@ public static class SessionsApi
     public static async Task<Results<SessionCalendarResult, ValidationProblem>> SessionsCalendar(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
         string? territory = null, int? year = null, DateOnly? from = null, DateOnly? to = null,
-        string? sessionFormat = null, string? speaker = null, Rfc3339DateTime? updatedSince = null, string? q = null)
+        [OneOf(nameof(Vocabulary.SessionFormats))] string? sessionFormat = null, string? speaker = null, Rfc3339DateTime? updatedSince = null, string? q = null)
     {
         var (other, _) = await ListAsync(context, db, Scope.All, null,
             new ListQuery(null, null, territory, year, from, to, sessionFormat, speaker, updatedSince, q, null, "ics", null), ct);
@@ -279,7 +275,7 @@ public static class SessionsApi
     public static async Task<Results<Ok<Page<SessionSummary>>, CsvResult, SessionCalendarResult, NotFoundProblem, ValidationProblem>> ListTerritorySessions(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
         int? limit = null, string? cursor = null, int? year = null, DateOnly? from = null, DateOnly? to = null,
-        string? sessionFormat = null, string? speaker = null, Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null,
+        [OneOf(nameof(Vocabulary.SessionFormats))] string? sessionFormat = null, string? speaker = null, Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null,
         string? format = null, string? delimiter = null)
     {
         var (other, page) = await ListAsync(context, db, Scope.Territory, id,
@@ -311,7 +307,7 @@ public static class SessionsApi
     public static async Task<Results<Ok<Page<SessionSummary>>, CsvResult, SessionCalendarResult, NotFoundProblem, ValidationProblem>> ListActorSessions(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
         int? limit = null, string? cursor = null, string? territory = null, int? year = null, DateOnly? from = null, DateOnly? to = null,
-        string? sessionFormat = null, Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null,
+        [OneOf(nameof(Vocabulary.SessionFormats))] string? sessionFormat = null, Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null,
         string? format = null, string? delimiter = null)
     {
         var (other, page) = await ListAsync(context, db, Scope.Actor, id,
@@ -415,7 +411,6 @@ public static class SessionsApi
         {
             return (Problems.Validation(context, "to", "to must not be before from: both days are included."), null);
         }
-        if (Lists.OneOf(context, "sessionFormat", request.SessionFormat, Formats) is { } badFormat) return (badFormat, null);
 
         var (representation, separator, take, order) = (list.Representation, list.Delimiter, list.Take, list.Order);
         var parameters = list.Parameters(new

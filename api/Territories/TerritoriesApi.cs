@@ -205,14 +205,12 @@ public static class TerritoriesApi
     /// <param name="include">JSON only: related collections to add to each row, comma-separated: resources, actors, sessions, projects (each whole, as its relation route lists it).</param>
     public static async Task<Results<Ok<Page<TerritorySummary>>, CsvResult, TerritoryGeoJsonResult, ValidationProblem>> ListTerritories(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, string? phase = null, string? code = null, string? region = null,
-        string? department = null, string? epci = null, string? commune = null, bool? studied = null, Rfc3339DateTime? updatedSince = null,
-        string? q = null, string? sort = null, string? format = null, string? delimiter = null, string? geometry = null, string? include = null)
+        int? limit = null, string? cursor = null, [OneOf(nameof(Vocabulary.Phases))] string? phase = null, [Code(Codes.Programme)] string? code = null, [Code(Codes.Region)] string? region = null,
+        [Code(Codes.Department)] string? department = null, [Code(Codes.Siren)] string? epci = null, [Code(Codes.Commune)] string? commune = null, bool? studied = null, Rfc3339DateTime? updatedSince = null,
+        string? q = null, string? sort = null, string? format = null, string? delimiter = null, [OneOf(nameof(Vocabulary.Geometries))] string? geometry = null, string? include = null)
     {
         if (TerritoryIncludes.Parse(context, include, out var wanted) is { } invalidInclude) return invalidInclude;
         if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list, [ExportFormat.Csv, ExportFormat.GeoJson]) is { } invalid) return invalid;
-        if (geometry is not null and not ("perimeter" or "point")) return Problems.Validation(context, "geometry", "geometry must be perimeter or point.");
-        if (Lists.OneOf(context, "phase", phase, TerritoryRequestValidator.Phases) is { } badPhase) return badPhase;
 
         var (representation, separator, take, order) = (list.Representation, list.Delimiter, list.Take, list.Order);
         var parameters = list.Parameters(new { phase, code, region, department, epci, commune, studied, updatedSince = updatedSince?.Utc });

@@ -7,21 +7,20 @@ namespace Observatoire.Api.Territories;
 
 public sealed class TerritoryRequestValidator : AbstractValidator<TerritoryRequest>
 {
-    public static readonly string[] Phases = [Seeder.Phase1, Seeder.Phase2];
-
     public TerritoryRequestValidator()
     {
-        RuleFor(t => t.Phase).NotEmpty().OneOf(Phases);
-        RuleFor(t => t.Code).NotEmpty();
-        RuleFor(t => t.Code).Matches("^TI[0-9]{4}$").When(t => t.Phase == Seeder.Phase1)
+        RuleFor(t => t.Phase).NotEmpty().OneOf(Vocabulary.Phases);
+        RuleFor(t => t.Code).NotEmpty().Matches(Codes.Programme)
+            .WithMessage("A code is 'TI' and 4 digits (2018-2022, e.g. TI2707) or 'ti-' and 4 digits (2023-2027, e.g. ti-2708).");
+        RuleFor(t => t.Code).Matches(Codes.Programme2018).When(t => t.Phase == Seeder.Phase1)
             .WithMessage("In phase 2018-2022 a code is 'TI' and 4 digits, e.g. TI2707.");
-        RuleFor(t => t.Code).Matches("^ti-[0-9]{4}$").When(t => t.Phase == Seeder.Phase2)
+        RuleFor(t => t.Code).Matches(Codes.Programme2023).When(t => t.Phase == Seeder.Phase2)
             .WithMessage("In phase 2023-2027 a code is 'ti-' and 4 digits (the ANCT id), e.g. ti-2708.");
         RuleFor(t => t.Name).NotEmpty().MaximumLength(200);
         RuleFor(t => t.RegionCodes).NotEmpty().Must(c => c!.Count <= 20).WithMessage("At most 20 regions.");
-        RuleForEach(t => t.RegionCodes).Matches("^[0-9]{2}$").WithMessage("A region code is 2 digits (INSEE), e.g. 27.");
+        RuleForEach(t => t.RegionCodes).Matches(Codes.Region).WithMessage("A region code is 2 digits (INSEE), e.g. 27.");
         RuleFor(t => t.DepartmentCodes).NotEmpty().Must(c => c!.Count <= 30).WithMessage("At most 30 departments.");
-        RuleForEach(t => t.DepartmentCodes).Matches("^([0-9]{2}|2A|2B|97[0-9])$").WithMessage("A department code is INSEE's: 2 digits, 2A, 2B or 97x.");
+        RuleForEach(t => t.DepartmentCodes).Matches(Codes.Department).WithMessage("A department code is INSEE's: 01 to 95, 2A, 2B, or 971 to 976.");
         RuleFor(t => t.Population).GreaterThanOrEqualTo(0);
         RuleFor(t => t.Point).SetValidator(new GeoPointValidator()!);
         RuleFor(t => t.Groupings).Must(g => g!.Count <= 200).When(t => t.Groupings is not null).WithMessage("At most 200 groupings.")
@@ -47,7 +46,7 @@ public sealed class GroupingValidator : AbstractValidator<Grouping>
 {
     public GroupingValidator()
     {
-        RuleFor(x => x.Siren).NotEmpty().Matches("^[0-9]{9}$").WithMessage("A SIREN is 9 digits.");
+        RuleFor(x => x.Siren).NotEmpty().Matches(Codes.Siren).WithMessage("A SIREN is 9 digits.");
         RuleFor(x => x.Name).NotEmpty().MaximumLength(200);
         RuleFor(x => x.Kind).MaximumLength(10);
     }
@@ -57,7 +56,7 @@ public sealed class CommuneValidator : AbstractValidator<Commune>
 {
     public CommuneValidator()
     {
-        RuleFor(x => x.InseeCode).NotEmpty().Matches("^([0-9]{5}|2[AB][0-9]{3})$").WithMessage("An INSEE commune code is 5 characters, e.g. 90010 or 2A004.");
+        RuleFor(x => x.InseeCode).NotEmpty().Matches(Codes.Commune).WithMessage("An INSEE commune code is 5 characters, e.g. 90010 or 2A004.");
         RuleFor(x => x.Name).NotEmpty().MaximumLength(200);
     }
 }

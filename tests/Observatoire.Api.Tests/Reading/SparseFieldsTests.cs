@@ -26,6 +26,24 @@ public sealed class SparseFieldsTests
     }
 
     [Test]
+    public async Task Sparse_rows_come_as_their_own_media_type_and_full_rows_as_json()
+    {
+        var sparse = await _client.GetAsync("/v1/territories?fields=name&limit=2");
+        var full = await _client.GetAsync("/v1/territories?limit=2");
+        Assert.Multiple(() =>
+        {
+            Assert.That(sparse.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.OK));
+            Assert.That(sparse.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/vnd.observatoire.sparse+json"));
+            Assert.That(full.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"));
+            Assert.That(sparse.Headers.Vary, Is.EquivalentTo(full.Headers.Vary).And.Contain("Accept"));
+        });
+        var fullItems = (await full.JsonBody())["items"]!.AsArray();
+        var sparseItems = (await sparse.JsonBody())["items"]!.AsArray();
+        Assert.That(sparseItems.Select(i => i!.ToJsonString()),
+            Is.EqualTo(fullItems.Select(i => new System.Text.Json.Nodes.JsonObject { ["id"] = i!["id"]!.DeepClone(), ["name"] = i["name"]!.DeepClone() }.ToJsonString())));
+    }
+
+    [Test]
     public async Task A_field_a_collection_does_not_have_is_a_problem_naming_fields()
     {
         var body = await (await _client.GetAsync("/v1/sessions?fields=communeCount")).ShouldBeValidationProblem("fields");

@@ -1,0 +1,103 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Microsoft.OpenApi;
+using Observatoire.Contracts;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace Observatoire.Api.Infrastructure;
+
+/// <summary>
+/// Makes the schemas say exactly what the serialiser does, so that generated clients need no hand-written fixes.
+/// </summary>
+public static class ContractSchemas
+{
+    /// <summary>
+    /// Required and nullable, from the records themselves. Nulls are written (JsonIgnoreCondition.Never), so a
+    /// member is always present unless it is left out when null ([JsonIgnore(WhenWritingNull)]); such a member is
+    /// never null when present. A constructor parameter with a default value is optional in a request body; one
+    /// without is required there too (RespectRequiredConstructorParameters). So a member is required unless it
+    /// is left out when null or has a default; request fields the validators require are added by
+    /// <see cref="ValidationSchemaFilter"/>.
+    /// </summary>
+    public sealed class RequiredMembersFilter : ISchemaFilter
+    {
+        public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
+        {
+            if (schema is not OpenApiSchema { Properties: { Count: > 0 } properties } target || !IsOurs(context.Type)) return;
+            var constructor = context.Type.GetConstructors().MaxBy(c => c.GetParameters().Length);
+            foreach (var property in context.Type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+            {
+                if (!properties.TryGetValue(JsonName(property), out var member) || member is not OpenApiSchema memberSchema) continue;
+                var ignore = property.GetCustomAttribute<JsonIgnoreAttribute>()?.Condition;
+                if (ignore is JsonIgnoreCondition.WhenWritingNull or JsonIgnoreCondition.WhenWritingDefault)
+                {
+                    NeverNull(memberSchema);
+                    continue;
+                }
+                var parameter = constructor?.GetParameters().FirstOrDefault(p => string.Equals(p.Name, property.Name, StringComparison.OrdinalIgnoreCase));
+                if (parameter is { HasDefaultValue: true }) continue;
+                target.Required ??= new HashSet<string>();
+                target.Required.Add(JsonName(property));
+            }
+        }
+
+        // Records of the contract and of the API; framework types keep their own rules (ProblemDetails below).
+        private static bool IsOurs(Type type) =>
+            type.Assembly == typeof(Page<>).Assembly || type.Assembly == typeof(ContractSchemas).Assembly ||
+            typeof(Microsoft.AspNetCore.Mvc.ProblemDetails).IsAssignableFrom(type);
+
+        private static void NeverNull(OpenApiSchema schema)
+        {
+            if (schema.Type is { } type && type.HasFlag(JsonSchemaType.Null)) schema.Type = type & ~JsonSchemaType.Null;
+            if (schema.OneOf is { Count: 2 } oneOf && oneOf.SingleOrDefault(s => s is OpenApiSchema { Type: JsonSchemaType.Null }) is { } nullSchema)
+            {
+                schema.AllOf = [oneOf.Single(s => s != nullSchema)];
+                schema.OneOf = null;
+            }
+        }
+    }
+
+    /// <summary>[OneOf] and [Code] on a member of a record: its enum or its pattern (on each element of a list).</summary>
+    public sealed class ValuesSchemaFilter : ISchemaFilter
+    {
+        public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
+        {
+            if (schema is not OpenApiSchema { Properties: { } properties }) return;
+            foreach (var property in context.Type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+            {
+                if (!properties.TryGetValue(JsonName(property), out var member) || member is not OpenApiSchema memberSchema) continue;
+                var target = memberSchema.Type is { } type && type.HasFlag(JsonSchemaType.Array) ? memberSchema.Items as OpenApiSchema : memberSchema;
+                if (target is not null) Describe(target, property.GetCustomAttribute<OneOfAttribute>(), property.GetCustomAttribute<CodeAttribute>());
+            }
+        }
+    }
+
+    /// <summary>[OneOf] and [Code] on a handler's query parameter: its enum or its pattern.</summary>
+    public sealed class ValuesParameterFilter : IParameterFilter
+    {
+        public void Apply(IOpenApiParameter parameter, ParameterFilterContext context)
+        {
+            if (context.ParameterInfo is not { } info || parameter is not OpenApiParameter { Schema: OpenApiSchema schema }) return;
+            Describe(schema, info.GetCustomAttribute<OneOfAttribute>(), info.GetCustomAttribute<CodeAttribute>());
+        }
+    }
+
+    private static void Describe(OpenApiSchema schema, OneOfAttribute? oneOf, CodeAttribute? code)
+    {
+        if (oneOf is not null) Enum(schema, oneOf.Values);
+        if (code is not null) schema.Pattern = code.Pattern;
+    }
+
+    /// <summary>The values of a closed list as the schema's enum; a nullable member lists null too, or no null would validate.</summary>
+    public static void Enum(OpenApiSchema schema, IEnumerable<string> values)
+    {
+        IEnumerable<JsonNode?> nodes = values.Select(v => (JsonNode?)JsonValue.Create(v));
+        if (schema.Type is { } type && type.HasFlag(JsonSchemaType.Null)) nodes = nodes.Append(null);
+        schema.Enum = [.. nodes!];
+    }
+
+    private static string JsonName(PropertyInfo property) =>
+        property.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? JsonNamingPolicy.CamelCase.ConvertName(property.Name);
+}
