@@ -300,6 +300,12 @@ public sealed class LocalPostgres : IAsyncDisposable
             return;
         }
 
+        // Checked before initdb would, because the folder is given to the postgres user first.
+        if (Directory.Exists(ClusterDirectory) && Directory.EnumerateFileSystemEntries(ClusterDirectory).Any())
+        {
+            throw Failure($"{ClusterDirectory} is not empty and holds no PostgreSQL cluster (it has no PG_VERSION)",
+                $"{FolderAdvice}; or empty {ClusterDirectory}");
+        }
         Directory.CreateDirectory(ClusterDirectory);
         Password = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
         await WriteSecretAsync(PasswordFile, Password, ct);

@@ -105,15 +105,22 @@ public sealed class LocalPostgresTests
     }
 
     [Test]
-    public async Task A_failing_initdb_names_its_error_and_the_ways_out()
+    public async Task A_folder_with_other_files_is_neither_touched_nor_used_and_the_message_says_why_and_what_to_do()
     {
+        var notes = Path.Combine(DataDirectory, "notes.txt");
         Directory.CreateDirectory(DataDirectory);
-        await File.WriteAllTextAsync(Path.Combine(DataDirectory, "notes.txt"), "not a cluster");
+        await File.WriteAllTextAsync(notes, "not a cluster");
 
         var failure = Assert.ThrowsAsync<LocalPostgresException>(StartAsync)!;
 
-        Assert.That(failure.Message, Does.Contain("initdb").And.Contain("is not empty")
-            .And.Contain("Way out:").And.Contain("LocalDatabase__Directory").And.Contain("ConnectionStrings__Observatoire"));
+        var owner = await OwnerAsync(notes);
+        Assert.Multiple(() =>
+        {
+            Assert.That(owner, Is.EqualTo(Environment.UserName), "the folder is not given to the server's user");
+            Assert.That(failure.Message, Does.Contain($"{DataDirectory} is not empty and holds no PostgreSQL cluster")
+                .And.Contain("Way out:").And.Contain("LocalDatabase__Directory").And.Contain("ConnectionStrings__Observatoire"));
+            Assert.That(Directory.GetFileSystemEntries(DataDirectory), Is.EqualTo(new[] { notes }));
+        });
     }
 
     [Test]
@@ -152,6 +159,14 @@ public sealed class LocalPostgresTests
     }
 
     private static async Task ExecuteAsync(LocalPostgres cluster, string sql) => await ScalarAsync(cluster, sql);
+
+    private static async Task<string> OwnerAsync(string file)
+    {
+        using var stat = Process.Start(new ProcessStartInfo("stat", ["-c", "%U", file]) { RedirectStandardOutput = true })!;
+        var owner = await stat.StandardOutput.ReadToEndAsync();
+        await stat.WaitForExitAsync();
+        return owner.Trim();
+    }
 
     /// <summary>Whether the process exists and has not ended (a zombie, never reaped by its parent, has ended).</summary>
     private static bool IsRunning(int pid)
