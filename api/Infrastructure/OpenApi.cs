@@ -401,13 +401,13 @@ public static class OpenApi
                 AddProblem(operation, context, "400", "The body is not valid JSON for this operation, or a field is invalid.", validation: true);
                 AddProblem(operation, context, "415", "The body is not JSON.");
             }
+            if (metadata.OfType<Querying.QueryParametersChecked>().Any())
+            {
+                AddProblem(operation, context, "400", "A query parameter is unknown to this operation, or its value is invalid; errors name each one.", validation: true);
+            }
             if (metadata.OfType<ApiKeyRequiredAttribute>().Any())
             {
                 AddProblem(operation, context, "401", "No API key, or an invalid one, in the X-Api-Key header.");
-            }
-
-            if (metadata.OfType<ApiKeyRequiredAttribute>().Any())
-            {
                 AddProblem(operation, context, "409", "The request conflicts with the current state: the record is referred to, its key is taken, or a concurrent change intervened.");
             }
             AddProblem(operation, context, "405", "The path exists but does not support this method.");

@@ -49,8 +49,12 @@ public static partial class Querying
                 return Problems.Validation(context.HttpContext, unknown.ToDictionary(k => k, k => new[] { $"Unknown parameter '{k}'. This operation takes: {allowed}." }));
             };
         });
+        builder.WithMetadata(new QueryParametersChecked());
         return builder;
     }
+
+    /// <summary>Endpoint metadata: the query is checked, so the operation documents its 400.</summary>
+    public sealed class QueryParametersChecked;
 
     /// <summary>What a parameter's [OneOf] or [Code] checks: a message for a value it refuses, else null.</summary>
     private static Func<string, string?>? ParameterRule(ParameterInfo parameter)
