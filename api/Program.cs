@@ -25,6 +25,7 @@ catch (Exception e) when (e is DatabaseUnavailableException or LocalPostgresExce
 }
 
 builder.Services.AddObservatoireDatabase(connectionString);
+builder.Services.AddObservatoireHealthChecks();
 builder.Services.AddObservatoireJson();
 builder.Services.AddObservatoireProblems();
 builder.Services.AddObservatoireValidation();
@@ -37,8 +38,16 @@ var app = builder.Build();
 // Leaving the private cluster when the API stops (Ctrl-C included) stops it if no other process uses it.
 await using var localDatabase = app.Services.GetService<LocalPostgres>();
 
-if (args.FirstOrDefault() == "seed") return await SeedCommand.RunAsync(app, args);
-await app.PrepareDatabaseAsync();
+try
+{
+    if (args.FirstOrDefault() == "seed") return await SeedCommand.RunAsync(app, args);
+    await app.PrepareDatabaseAsync();
+}
+catch (MigrationException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
 
 app.UseForwardedHeaders();
 app.UseExceptionHandler();

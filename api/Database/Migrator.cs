@@ -1,74 +1,123 @@
-using System.Reflection;
+using Dapper;
+using EvolveDb;
+using EvolveDb.Dialect;
+using EvolveDb.Metadata;
+using EvolveDb.Migration;
 using Npgsql;
 
 namespace Observatoire.Api.Database;
 
 /// <summary>
-/// Applies the numbered SQL files embedded from Database/Migrations in order, each in its own
-/// transaction, under a transaction-level advisory lock so that instances starting together
-/// cannot apply the same migration twice. See docs/decisions/0002-migrations.md.
+/// Applies the numbered SQL files embedded from Database/Migrations with Evolve: each in its own transaction,
+/// recorded with its checksum in <see cref="Journal"/>; an applied migration whose text changed stops the
+/// start-up. See docs/decisions/0013-evolve-migrations.md.
 /// </summary>
 public static class Migrator
 {
-    // An arbitrary constant that names "the Observatoire schema" for pg_advisory_xact_lock.
+    public const string Journal = "evolve_changelog";
+
+    // The key the earlier runner took (per transaction): processes of both kinds exclude each other.
     private const long AdvisoryLockKey = 0x4f42_5345_5256;
 
-    private const string CreateHistory = """
-        create table if not exists schema_migrations (
-            version text primary key,
-            applied_at timestamptz not null default now()
-        )
-        """;
+    private const string ResourcePrefix = "Observatoire.Api.Database.Migrations.";
 
-    public static IReadOnlyList<(string Version, string Sql)> Migrations { get; } = LoadMigrations();
+    /// <summary>The embedded migrations, in order: <c>NNNN_name.sql</c>, version NNNN.</summary>
+    public static IReadOnlyList<MigrationScript> Migrations { get; } = LoadMigrations();
 
-    public static async Task<IReadOnlyList<string>> MigrateAsync(NpgsqlDataSource dataSource, CancellationToken ct = default)
+    /// <summary>Migrates the database; returns the names of the migrations it applied.</summary>
+    public static Task<IReadOnlyList<string>> MigrateAsync(NpgsqlDataSource dataSource, CancellationToken ct = default) =>
+        MigrateAsync(dataSource, Migrations, ct);
+
+    internal static async Task<IReadOnlyList<string>> MigrateAsync(
+        NpgsqlDataSource dataSource, IReadOnlyList<MigrationScript> migrations, CancellationToken ct = default)
     {
-        var applied = new List<string>();
-        foreach (var (version, sql) in Migrations)
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        // A blocking session lock: a second process waits here, then finds nothing left to apply
+        // (Evolve's own lock would make it poll every 3 seconds).
+        await connection.ExecuteAsync(new CommandDefinition($"select pg_advisory_lock({AdvisoryLockKey})", cancellationToken: ct));
+        try
         {
-            await using var connection = await dataSource.OpenConnectionAsync(ct);
-            await using var transaction = await connection.BeginTransactionAsync(ct);
-            await Execute(connection, transaction, $"select pg_advisory_xact_lock({AdvisoryLockKey})", ct);
-            await Execute(connection, transaction, CreateHistory, ct);
+            var schema = await connection.ExecuteScalarAsync<string?>(new CommandDefinition("select current_schema()", cancellationToken: ct))
+                ?? throw new MigrationException("The database cannot be migrated: no schema of its search_path exists.");
+            await LegacyJournal.AdoptAsync(connection, schema, migrations, ct);
 
-            await using var check = new NpgsqlCommand("select 1 from schema_migrations where version = $1", connection, transaction);
-            check.Parameters.AddWithValue(version);
-            if (await check.ExecuteScalarAsync(ct) is not null)
+            var evolve = new Evolve(connection, dbms: DBMS.PostgreSQL)
             {
-                await transaction.RollbackAsync(ct);
-                continue;
+                MigrationLoader = new Loader(migrations),
+                Schemas = [schema],
+                MetadataTableName = Journal,
+                IsEraseDisabled = true,
+            };
+            try
+            {
+                evolve.Migrate();
             }
-
-            await Execute(connection, transaction, sql, ct);
-            await using var record = new NpgsqlCommand("insert into schema_migrations (version) values ($1)", connection, transaction);
-            record.Parameters.AddWithValue(version);
-            await record.ExecuteNonQueryAsync(ct);
-            await transaction.CommitAsync(ct);
-            applied.Add(version);
+            catch (EvolveValidationException e)
+            {
+                throw new MigrationException(
+                    $"The database cannot be migrated: {e.Message}\n" +
+                    "An applied migration has changed since it ran. Released migrations are never edited: restore its " +
+                    "released text (git log -p api/Database/Migrations) and put the change in a new migration.", e);
+            }
+            catch (EvolveException e)
+            {
+                throw new MigrationException($"The database cannot be migrated: {e.Message} {e.InnerException?.Message}".TrimEnd(), e);
+            }
+            return evolve.AppliedMigrations;
         }
-        return applied;
+        finally
+        {
+            // Pooled connections are not reset when returned (No Reset On Close): release the session lock.
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                await connection.ExecuteAsync($"select pg_advisory_unlock({AdvisoryLockKey})");
+            }
+        }
     }
 
-    private static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        await command.ExecuteNonQueryAsync(ct);
-    }
+    /// <summary>A script set of its own, for tests (the same naming as the embedded files).</summary>
+    internal static MigrationScript Script(string name, string sql) => Embedded.From(name, sql);
 
-    private static List<(string, string)> LoadMigrations()
+    private static List<MigrationScript> LoadMigrations()
     {
         var assembly = typeof(Migrator).Assembly;
-        const string prefix = "Observatoire.Api.Database.Migrations.";
         return assembly.GetManifestResourceNames()
-            .Where(name => name.StartsWith(prefix, StringComparison.Ordinal) && name.EndsWith(".sql", StringComparison.Ordinal))
+            .Where(name => name.StartsWith(ResourcePrefix, StringComparison.Ordinal) && name.EndsWith(".sql", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)
             .Select(name =>
             {
                 using var stream = assembly.GetManifestResourceStream(name)!;
                 using var reader = new StreamReader(stream);
-                return (name[prefix.Length..^".sql".Length], reader.ReadToEnd());
+                return (MigrationScript)Embedded.From(name[ResourcePrefix.Length..], reader.ReadToEnd());
             })
             .ToList();
     }
+
+    /// <summary>
+    /// <c>0001_territories.sql</c>: version 0001, description "territories". Evolve's own file convention
+    /// (<c>V1__name.sql</c>) is not used so that the released files keep their names.
+    /// </summary>
+    private sealed class Embedded(string version, string description, string name, string content)
+        : MigrationScript(version, description, name, content, MetadataType.Migration)
+    {
+        public static Embedded From(string name, string content)
+        {
+            var stem = Path.GetFileNameWithoutExtension(name);
+            var separator = stem.IndexOf('_');
+            if (separator <= 0 || !stem[..separator].All(char.IsAsciiDigit))
+            {
+                throw new MigrationException($"The migration {name} is not named NNNN_description.sql.");
+            }
+            return new Embedded(stem[..separator], stem[(separator + 1)..].Replace('_', ' '), name, content);
+        }
+    }
+
+    private sealed class Loader(IReadOnlyList<MigrationScript> migrations) : IMigrationLoader
+    {
+        public IEnumerable<MigrationScript> GetMigrations() => migrations;
+        public IEnumerable<MigrationScript> GetRepeatableMigrations() => [];
+    }
 }
+
+/// <summary>The database cannot be brought to this version's schema; the message says why and what to do.</summary>
+public sealed class MigrationException(string message, Exception? inner = null) : Exception(message, inner);

@@ -38,7 +38,7 @@ public sealed class SeedTests
         await using var connection = await dataSource.OpenConnectionAsync();
         var tables = new List<string>();
         await using (var list = new NpgsqlCommand(
-            "select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not in ('schema_migrations', 'api_keys') order by 1",
+            "select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not in ('evolve_changelog', 'api_keys') order by 1",
             connection))
         await using (var reader = await list.ExecuteReaderAsync())
         {
