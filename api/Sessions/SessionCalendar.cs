@@ -1,6 +1,10 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text;
+using Ical.Net;
+using Ical.Net.CalendarComponents;
+using Ical.Net.DataTypes;
+using Ical.Net.Serialization;
 using Microsoft.AspNetCore.Http.Metadata;
 using Npgsql;
 using Observatoire.Api.Infrastructure;
@@ -8,53 +12,62 @@ using Observatoire.Api.Infrastructure;
 namespace Observatoire.Api.Sessions;
 
 /// <summary>
-/// Sessions as an iCalendar object (RFC 5545): one all-day VEVENT per session held on a known day. Lines end
-/// with CRLF and are folded at 75 octets (never inside a UTF-8 sequence); TEXT values are escaped.
+/// Sessions as an iCalendar object (RFC 5545), written by Ical.Net: one all-day VEVENT per session held on a known
+/// day. Ical.Net escapes the TEXT values and writes the dates; its line folding is redone here (see <see cref="Refold"/>).
 /// </summary>
 public static class SessionCalendar
 {
     public const string ProductId = "-//Observatoire des Territoires d'industrie//Observatoire API//FR";
     public const string Name = "Séances de l'observatoire des Territoires d'industrie";
     public const string UidDomain = "observatoire-api";
+    private const string About = "Les séances publiques de l'observatoire des Territoires d'industrie, d'après ses sources.";
+    private const string End = "END:VCALENDAR\r\n";
+    private const int MaxOctets = 75;
 
     /// <summary>What one event says about a session.</summary>
     public sealed record Event(string Id, DateOnly Date, string Title, string? Location, string Description, string? Url, DateTime UpdatedAt, long Version);
 
-    private const int MaxOctets = 75;
+    /// <summary>
+    /// The calendar's own properties: the calendar as Ical.Net writes it without events, less its END line, so that
+    /// the events can be streamed after it one by one.
+    /// </summary>
+    public static string Header { get; } = WriteHeader();
 
-    public static string Header() => Lines(
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        $"PRODID:{ProductId}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        $"X-WR-CALNAME:{EscapeText(Name)}",
-        $"X-WR-CALDESC:{EscapeText("Les séances publiques de l'observatoire des Territoires d'industrie, d'après ses sources.")}",
-        "REFRESH-INTERVAL;VALUE=DURATION:P1D",
-        "X-PUBLISHED-TTL:P1D");
+    public static string Footer => End;
 
-    public static string Footer() => Lines("END:VCALENDAR");
+    private static string WriteHeader()
+    {
+        var calendar = new Ical.Net.Calendar { ProductId = ProductId, Scale = "GREGORIAN", Method = "PUBLISH" };
+        calendar.AddProperty("X-WR-CALNAME", Name);
+        calendar.AddProperty("X-WR-CALDESC", About);
+        var refresh = new CalendarProperty("REFRESH-INTERVAL", "P1D");
+        refresh.AddParameter("VALUE", "DURATION");
+        calendar.AddProperty(refresh);
+        calendar.AddProperty("X-PUBLISHED-TTL", "P1D");
+        var text = Serialize(calendar);
+        return text.EndsWith(End, StringComparison.Ordinal) ? text[..^End.Length] : throw new InvalidOperationException("A calendar must end with END:VCALENDAR.");
+    }
 
     public static string Format(Event e)
     {
-        var stamp = DateTime.SpecifyKind(e.UpdatedAt, DateTimeKind.Utc).ToUniversalTime().ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        var lines = new List<string>
+        var updated = new CalDateTime(DateTime.SpecifyKind(e.UpdatedAt, DateTimeKind.Utc), CalDateTime.UtcTzId);
+        var calendarEvent = new CalendarEvent
         {
-            "BEGIN:VEVENT",
-            $"UID:{e.Id}@{UidDomain}",
-            $"DTSTAMP:{stamp}",
-            $"LAST-MODIFIED:{stamp}",
-            $"SEQUENCE:{Math.Max(0, e.Version - 1).ToString(CultureInfo.InvariantCulture)}",
-            $"DTSTART;VALUE=DATE:{Day(e.Date)}",
-            $"DTEND;VALUE=DATE:{Day(e.Date.AddDays(1))}",
-            $"SUMMARY:{EscapeText(e.Title)}",
+            Uid = $"{e.Id}@{UidDomain}",
+            DtStamp = updated,
+            LastModified = updated,
+            Sequence = (int)Math.Clamp(e.Version - 1, 0, int.MaxValue),
+            // All day: DATE values, in no time zone, and the next day as the (exclusive) end.
+            DtStart = new CalDateTime(e.Date),
+            DtEnd = new CalDateTime(e.Date.AddDays(1)),
+            Summary = Plain(e.Title),
+            Description = Plain(e.Description),
+            Transparency = "TRANSPARENT",
         };
-        if (e.Location is not null) lines.Add($"LOCATION:{EscapeText(e.Location)}");
-        lines.Add($"DESCRIPTION:{EscapeText(e.Description)}");
-        if (e.Url is not null) lines.Add($"URL:{e.Url}");
-        lines.Add("TRANSP:TRANSPARENT");
-        lines.Add("END:VEVENT");
-        return Lines([.. lines]);
+        if (e.Location is not null) calendarEvent.Location = Plain(e.Location);
+        // Ical.Net writes a URI as given (its OriginalString), as the feed always has.
+        if (e.Url is not null && Uri.TryCreate(e.Url, UriKind.RelativeOrAbsolute, out var url)) calendarEvent.Url = url;
+        return Serialize(calendarEvent);
     }
 
     /// <summary>The event's description, in French like the data: number and format, territory, partner, speakers.</summary>
@@ -73,54 +86,43 @@ public static class SessionCalendar
         return string.Join("\n", lines);
     }
 
-    /// <summary>Escapes a TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and line breaks; other control characters become spaces.</summary>
-    public static string EscapeText(string value)
-    {
-        var text = new StringBuilder(value.Length + 8);
-        for (var i = 0; i < value.Length; i++)
-        {
-            var c = value[i];
-            switch (c)
-            {
-                case '\\': text.Append(@"\\"); break;
-                case ';': text.Append(@"\;"); break;
-                case ',': text.Append(@"\,"); break;
-                case '\r' when i + 1 < value.Length && value[i + 1] == '\n': break;
-                case '\r' or '\n': text.Append(@"\n"); break;
-                case '\t': text.Append(c); break;
-                default: text.Append(char.IsControl(c) ? ' ' : c); break;
-            }
-        }
-        return text.ToString();
-    }
+    /// <summary>
+    /// A TEXT value holds no control character but tabs and line breaks (RFC 5545 §3.3.11): Ical.Net escapes line
+    /// breaks and leaves other control characters as they are, so they become spaces first.
+    /// </summary>
+    private static string Plain(string value) =>
+        value.Any(IsForbidden) ? string.Concat(value.Select(c => IsForbidden(c) ? ' ' : c)) : value;
 
-    /// <summary>Content lines, each folded at 75 octets (RFC 5545 §3.1) and ended with CRLF.</summary>
-    public static string Lines(params string[] lines)
+    private static bool IsForbidden(char c) => char.IsControl(c) && c is not ('\t' or '\r' or '\n');
+
+    private static string Serialize(ICalendarComponent component) => Refold(new CalendarSerializer().SerializeToString(component)!);
+
+    /// <summary>
+    /// Folds content lines at 75 octets (RFC 5545 §3.1), never inside a character. Ical.Net 5.2.4 folds at 75 octets but
+    /// weighs each UTF-16 unit alone, so it can fold between the two halves of a character outside the BMP (an emoji),
+    /// which then reach the client as two U+FFFD: its folds are undone and done again by Unicode scalar value.
+    /// </summary>
+    private static string Refold(string serialized)
     {
-        var output = new StringBuilder();
-        foreach (var line in lines) Fold(output, line);
+        var output = new StringBuilder(serialized.Length + 16);
+        foreach (var line in serialized.Replace("\r\n ", "", StringComparison.Ordinal).Split("\r\n", StringSplitOptions.RemoveEmptyEntries))
+        {
+            var octets = 0;
+            foreach (var rune in line.EnumerateRunes())
+            {
+                if (octets + rune.Utf8SequenceLength > MaxOctets)
+                {
+                    // A continuation line starts with one space, which counts in its 75 octets.
+                    output.Append("\r\n ");
+                    octets = 1;
+                }
+                output.Append(rune.ToString());
+                octets += rune.Utf8SequenceLength;
+            }
+            output.Append("\r\n");
+        }
         return output.ToString();
     }
-
-    private static void Fold(StringBuilder output, string line)
-    {
-        var octets = 0;
-        foreach (var rune in line.EnumerateRunes())
-        {
-            var length = rune.Utf8SequenceLength;
-            if (octets + length > MaxOctets)
-            {
-                // A continuation line starts with one space, which counts in its 75 octets.
-                output.Append("\r\n ");
-                octets = 1;
-            }
-            output.Append(rune.ToString());
-            octets += length;
-        }
-        output.Append("\r\n");
-    }
-
-    private static string Day(DateOnly date) => date.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -143,14 +145,14 @@ public sealed class SessionCalendarResult(NpgsqlDataSource db, Func<NpgsqlConnec
 
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var writer = new StreamWriter(context.Response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 16 * 1024);
-        await writer.WriteAsync(SessionCalendar.Header());
+        await writer.WriteAsync(SessionCalendar.Header);
         var count = 0;
         await foreach (var e in events(connection, ct).WithCancellation(ct))
         {
             await writer.WriteAsync(SessionCalendar.Format(e));
             if (++count % 200 == 0) await writer.FlushAsync(ct);
         }
-        await writer.WriteAsync(SessionCalendar.Footer());
+        await writer.WriteAsync(SessionCalendar.Footer);
         await writer.FlushAsync(ct);
     }
 }

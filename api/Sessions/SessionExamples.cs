@@ -82,13 +82,13 @@ public static class SessionExamples
         "seance-03;3;2019-10-23;day;Saint-Nazaire croit en son avenir industriel;territorial;2018-ti5209;2026-11-26T09:00:00Z;1\r\n";
 
     public static readonly string Calendar =
-        SessionCalendar.Header() +
+        SessionCalendar.Header +
         SessionCalendar.Format(new SessionCalendar.Event(
             SaintNazaire.Id, SaintNazaire.Date!.Value, SaintNazaire.Title, null,
             SessionCalendar.Describe(3, "territorial", "Saint-Nazaire - Cordemais", null,
                 ["Vivien Duthoit (directeur général adjoint de la CARENE)", "Patrick Pirrat (expert industriel, Chantiers de l'Atlantique)"]),
             null, Loaded, 1)) +
-        SessionCalendar.Footer();
+        SessionCalendar.Footer;
 
     public static readonly JsonObject InvalidDateProblem = new()
     {

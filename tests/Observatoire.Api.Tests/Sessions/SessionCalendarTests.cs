@@ -200,6 +200,26 @@ public sealed class SessionCalendarTests
     }
 
     [Test]
+    public async Task Line_breaks_separators_and_control_characters_in_text_are_escaped_and_come_back()
+    {
+        var territory = await Records.NewTerritory();
+        var request = Records.Session(Records.FreshNumber(), "2020-03-03", territory);
+        request["title"] = "Ligne un\r\nligne deux\rligne trois\nfin ; point-virgule, virgule \\ barre";
+        request["location"] = "Salle\u0007du conseil, 2e étage ; bâtiment B";
+        var created = await Records.Create("sessions", request);
+
+        var (_, text) = await Get($"/v1/sessions.ics?territory={territory}");
+        var e = Events(Unfold(text)).Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(e["SUMMARY"].Value, Is.EqualTo(@"Ligne un\nligne deux\nligne trois\nfin \; point-virgule\, virgule \\ barre"),
+                "CRLF, CR and LF each become one escaped line break");
+            Assert.That(e["LOCATION"].Value, Is.EqualTo(@"Salle du conseil\, 2e étage \; bâtiment B"), "a control character becomes a space");
+            Assert.That(Unescape(e["SUMMARY"].Value), Is.EqualTo(((string)created["title"]!).ReplaceLineEndings("\n")));
+        });
+    }
+
+    [Test]
     public async Task The_feed_takes_the_list_filters_and_names_a_bad_one()
     {
         var (_, text) = await Get("/v1/sessions.ics?from=2019-10-01&to=2019-10-31&sessionFormat=territorial");
