@@ -1,4 +1,3 @@
-using System.Reflection;
 using Npgsql;
 
 namespace Observatoire.Api.Database;

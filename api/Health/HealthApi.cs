@@ -1,6 +1,5 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using Observatoire.Api.Infrastructure;
 using Observatoire.Contracts;
