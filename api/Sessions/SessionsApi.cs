@@ -95,8 +95,6 @@ public static class SessionsApi
         ["relevance"] = new("coalesce(ts_rank(s.search, to_tsquery('observatoire', @query)), 0)", "real", r => r.Rank),
     };
 
-    private static readonly Querying.Sort<SummaryRow> DefaultOrder = new([("number", SortKeys["number"], false), ("id", SortKeys["id"], false)]);
-
     private static string SelectSummaries(Querying.Sort<SummaryRow> sort, bool after) => $"""
         select {SummaryColumns}
         from sessions s

@@ -1,7 +1,6 @@
 using Dapper;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using Observatoire.Api.Database;
 using Observatoire.Api.Figures;
