@@ -1,10 +1,12 @@
 using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
 using Observatoire.Api.Infrastructure;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Actors;
 
-public sealed class ActorRequestValidator : AbstractValidator<ActorRequest>
+public sealed class ActorRequestValidator : AbstractValidator<ActorRequest>, IReferenceCheck<ActorRequest>
 {
     public ActorRequestValidator()
     {
@@ -22,4 +24,9 @@ public sealed class ActorRequestValidator : AbstractValidator<ActorRequest>
         this.IdList(a => a.TerritoryIds, 50);
         this.IdList(a => a.SourceIds, 50);
     }
+
+    public Task<ValidationProblem?> CheckReferencesAsync(ActorRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        References.CheckAsync(context, db, ct,
+            new References.Field("territoryIds", Collections.Territories, request.TerritoryIds),
+            new References.Field("sourceIds", Collections.Sources, request.SourceIds));
 }

@@ -1,10 +1,12 @@
 using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
 using Observatoire.Api.Infrastructure;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Projects;
 
-public sealed class ProjectRequestValidator : AbstractValidator<ProjectRequest>
+public sealed class ProjectRequestValidator : AbstractValidator<ProjectRequest>, IReferenceCheck<ProjectRequest>
 {
     public ProjectRequestValidator()
     {
@@ -18,4 +20,11 @@ public sealed class ProjectRequestValidator : AbstractValidator<ProjectRequest>
         this.IdList(p => p.ActorIds, 100);
         this.IdList(p => p.SourceIds, 50);
     }
+
+    public Task<ValidationProblem?> CheckReferencesAsync(ProjectRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        References.CheckAsync(context, db, ct,
+            References.Field.One("territoryId", Collections.Territories, request.TerritoryId),
+            new References.Field("resourceIds", Collections.Resources, request.ResourceIds),
+            new References.Field("actorIds", Collections.Actors, request.ActorIds),
+            new References.Field("sourceIds", Collections.Sources, request.SourceIds));
 }

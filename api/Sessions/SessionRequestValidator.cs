@@ -1,10 +1,12 @@
 using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
 using Observatoire.Api.Infrastructure;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Sessions;
 
-public sealed class SessionRequestValidator : AbstractValidator<SessionRequest>
+public sealed class SessionRequestValidator : AbstractValidator<SessionRequest>, IReferenceCheck<SessionRequest>
 {
     public SessionRequestValidator()
     {
@@ -40,4 +42,13 @@ public sealed class SessionRequestValidator : AbstractValidator<SessionRequest>
         });
         this.IdList(s => s.SourceIds, 50);
     }
+
+    public Task<ValidationProblem?> CheckReferencesAsync(SessionRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        References.CheckAsync(context, db, ct,
+        [
+            References.Field.One("territoryId", Collections.Territories, request.TerritoryId),
+            References.Field.One("partnerActorId", Collections.Actors, request.PartnerActorId),
+            new References.Field("sourceIds", Collections.Sources, request.SourceIds),
+            .. (request.Speakers ?? []).Select((s, i) => References.Field.One($"speakers[{i}].actorId", Collections.Actors, s.ActorId)),
+        ]);
 }
