@@ -238,7 +238,7 @@ public sealed class CollectionBehaviourTests(CollectionCase collection)
                     ? items.Values.OrderByDescending(i => i[member], SortValues).ThenBy(i => (string)i["id"]!, StringComparer.Ordinal)
                     : items.Values.OrderBy(i => i[member], SortValues).ThenBy(i => (string)i["id"]!, StringComparer.Ordinal);
                 var sort = (descending ? "-" : "") + key;
-                Assert.That(await ListReads.Ids(_anonymous, $"{Url}?q={word}&sort={sort}&limit=1"), Is.EqualTo(sorted.Select(i => (string)i["id"]!)), sort);
+                Assert.That(await ListReads.Ids(_anonymous, $"{Url}?q={word}&sort={sort}&limit=2"), Is.EqualTo(sorted.Select(i => (string)i["id"]!)), sort);
             }
         }
     }
@@ -309,7 +309,7 @@ public sealed class CollectionBehaviourTests(CollectionCase collection)
             Assert.That(csv[0], Is.EqualTo(collection.CsvHeader), "the header, split on semicolons");
             Assert.That(csv.Skip(1).Select(r => r[0]), Is.EquivalentTo(ids));
         });
-        ListReads.AssertCsvHoldsJson(csv, await Records.ReadAll(_anonymous, $"{Url}?q={word}&limit=1"), membersOnly: true);
+        ListReads.AssertCsvHoldsJson(csv, await Records.ReadAll(_anonymous, $"{Url}?q={word}"), membersOnly: true);
     }
 
     [Test]
