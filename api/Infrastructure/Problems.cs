@@ -129,7 +129,8 @@ public static partial class Problems
 
             if (ParameterBinding().Match(bad.Message) is { Success: true } binding)
             {
-                var name = binding.Groups["name"].Value;
+                // A property of an [AsParameters] record (ListParameters) is named as C# names it; the query, in camelCase.
+                var name = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(binding.Groups["name"].Value);
                 var problem = new HttpValidationProblemDetails(new Dictionary<string, string[]>
                 {
                     [name] = [$"'{binding.Groups["value"].Value}' is not a valid value for {name}."],
