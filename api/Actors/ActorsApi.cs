@@ -17,7 +17,7 @@ public static class ActorsApi
             .WithDescription("Organisations and people in their public role, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory (the actors acting in it), type, category, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching actor, unpaged.")
             .WithResponseExample(200, ActorExamples.Page)
             .WithResponseExample(200, ActorExamples.Csv, Exports.CsvMediaType)
-            .CacheableRead();
+            .WithListDocs(ListDocs).CacheableRead();
         api.MapGet("/{id}", GetActor).WithName("getActor").WithSummary("Get an actor")
             .WithDescription("One actor with the territories it acts in, its sessions, resources and projects, and its sources.")
             .WithResponseExample(200, ActorExamples.Response).CacheableRead();
@@ -36,7 +36,7 @@ public static class ActorsApi
             .WithDescription("The actors acting in a territory, ordered by id (or as sort= says), paged, with the filters, search and CSV export of /v1/actors.")
             .WithResponseExample(200, ActorExamples.TerritoryPage)
             .WithResponseExample(200, ActorExamples.Csv, Exports.CsvMediaType)
-            .CacheableRead();
+            .WithListDocs(ListDocs).CacheableRead();
         return app;
     }
 
@@ -85,7 +85,16 @@ public static class ActorsApi
         select count(*) from actors a where {ListFilters}
         """;
 
-    private static readonly string[] CsvHeader = ["id", "type", "category", "name", "role", "organisation", "website", "updatedAt", "version"];
+    private static readonly Listing<SummaryRow, ActorSummary> Listing = new(SortKeys, "id", SelectSummaries, CountSummaries, ToSummary,
+        "actors.csv", ["id", "type", "category", "name", "role", "organisation", "website", "updatedAt", "version"], SelectForExport,
+        (connection, sql, parameters) => connection.QueryUnbufferedAsync<SummaryRow>(sql, parameters)
+            .Select(r => (IReadOnlyList<object?>)[r.Id, r.Type, r.Category, r.Name, r.Role, r.Organisation, r.Website, r.UpdatedAt, r.Version]));
+
+    private static readonly ListParameters.Docs ListDocs = new(
+        UpdatedSince: "Only actors changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.",
+        Q: "Search in names, roles and organisations, in French: case, accents and hyphens do not matter, \"St\" reads as Saint; words are prefixes, all required.",
+        Sort: "Sort keys, comma-separated, - for descending: id, name, type, category, updatedAt, relevance (with q). Default: id, or -relevance with q. The id always breaks ties.",
+        Format: "json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching actor, unpaged.");
 
     private const string SelectActor = """
         select a.id, a.type, a.category, a.name, a.role, a.organisation, a.website, a.created_at, a.updated_at, a.version
@@ -153,48 +162,24 @@ public static class ActorsApi
         returning id
         """;
 
-    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
-    /// <param name="cursor">Opaque cursor from links.next of the previous page; follow that link as it is.</param>
     /// <param name="territory">Only the actors acting in this territory, by id, e.g. 2018-ti2707.</param>
     /// <param name="type">Only the actors of this type: organisation or person.</param>
     /// <param name="category">Only the actors of this category: elected_official, company, project_lead, public_agency, cluster_or_association, research_and_training, financial_body or other.</param>
-    /// <param name="updatedSince">Only actors changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
-    /// <param name="q">Search in names, roles and organisations, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</param>
-    /// <param name="sort">Sort keys, comma-separated, - for descending: id, name, type, category, updatedAt, relevance (with q). Default: id, or -relevance with q. The id always breaks ties.</param>
-    /// <param name="format">json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching actor, unpaged.</param>
-    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
     public static async Task<Results<Ok<Page<ActorSummary>>, CsvResult, ValidationProblem>> ListActors(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, string? territory = null, [OneOf(nameof(Vocabulary.ActorTypes))] string? type = null, [OneOf(nameof(Vocabulary.ActorCategories))] string? category = null,
-        Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
-    {
-        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
-        var filters = new { territory, type, category, updatedSince = updatedSince?.Utc };
-        if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);
-        return await ReadPage(context, db, list, filters, ct);
-    }
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? territory,
+        [OneOf(nameof(Vocabulary.ActorTypes))] string? type, [OneOf(nameof(Vocabulary.ActorCategories))] string? category, [AsParameters] ListParameters list) =>
+        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, Filters(territory, type, category, list), null, ct));
 
     /// <param name="id">Territory id, e.g. 2018-ti2707.</param>
-    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
-    /// <param name="cursor">Opaque cursor from links.next of the previous page; follow that link as it is.</param>
     /// <param name="type">Only the actors of this type: organisation or person.</param>
     /// <param name="category">Only the actors of this category: elected_official, company, project_lead, public_agency, cluster_or_association, research_and_training, financial_body or other.</param>
-    /// <param name="updatedSince">Only actors changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
-    /// <param name="q">Search in names, roles and organisations, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</param>
-    /// <param name="sort">Sort keys, comma-separated, - for descending: id, name, type, category, updatedAt, relevance (with q). Default: id, or -relevance with q. The id always breaks ties.</param>
-    /// <param name="format">json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching actor, unpaged.</param>
-    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
-    public static async Task<Results<Ok<Page<ActorSummary>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryActors(
+    public static Task<Results<Ok<Page<ActorSummary>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryActors(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, [OneOf(nameof(Vocabulary.ActorTypes))] string? type = null, [OneOf(nameof(Vocabulary.ActorCategories))] string? category = null,
-        Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
-    {
-        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
-        if (!await Lists.TerritoryExistsAsync(db, id, ct)) return Problems.NotFound(context, $"No territory has the id '{id}'.");
-        var filters = new { territory = id, type, category, updatedSince = updatedSince?.Utc };
-        if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);
-        return await ReadPage(context, db, list, filters, ct);
-    }
+        [OneOf(nameof(Vocabulary.ActorTypes))] string? type, [OneOf(nameof(Vocabulary.ActorCategories))] string? category, [AsParameters] ListParameters list) =>
+        Lists.ReadAsync(context, db, Listing, list, Filters(id, type, category, list), id, ct);
+
+    private static object Filters(string? territory, string? type, string? category, ListParameters list) =>
+        new { territory, type, category, updatedSince = list.UpdatedSince?.Utc };
 
     /// <param name="id">Actor id, e.g. fc-lab.</param>
     public static async Task<Results<Ok<ActorResponse>, NotFoundProblem>> GetActor(
@@ -226,26 +211,6 @@ public static class ActorsApi
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteActor(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.DeleteUnlessReferencedAsync(context, db, Collections.Actors, id, DeleteActorAndLeaveTombstone, ct);
-
-    private static async Task<Ok<Page<ActorSummary>>> ReadPage(
-        HttpContext context, NpgsqlDataSource db, ListQuery<SummaryRow> list, object filters, CancellationToken ct)
-    {
-        var parameters = list.Parameters(filters);
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries(list), parameters, cancellationToken: ct))).AsList();
-        long? total = Paging.WantsTotal(context)
-            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSummaries, parameters, cancellationToken: ct))
-            : null;
-        return TypedResults.Ok(Paging.ToPage(context, rows, list.Take, list.Order.CursorOf, ToSummary, total));
-    }
-
-    private static CsvResult Export(NpgsqlDataSource db, ListQuery<SummaryRow> list, object filters)
-    {
-        var parameters = list.Parameters(filters);
-        return new CsvResult(db, "actors.csv", CsvHeader, list.Delimiter, (connection, token) => connection
-            .QueryUnbufferedAsync<SummaryRow>(SelectForExport(list), parameters)
-            .Select(r => (IReadOnlyList<object?>)[r.Id, r.Type, r.Category, r.Name, r.Role, r.Organisation, r.Website, r.UpdatedAt, r.Version]));
-    }
 
     private static async Task<ActorResponse?> ReadActor(NpgsqlDataSource db, string id, CancellationToken ct)
     {

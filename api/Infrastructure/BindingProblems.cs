@@ -116,17 +116,37 @@ internal static class BindingProblems
     private static Dictionary<string, string[]> InvalidParameters(HttpContext context, Endpoint? endpoint, RouteValueDictionary? routeValues)
     {
         var invalid = new Dictionary<string, string[]>();
+        foreach (var (name, type) in UrlParameters(endpoint))
+        {
+            string? given = routeValues?.TryGetValue(name, out var routeValue) == true ? Convert.ToString(routeValue, CultureInfo.InvariantCulture)
+                : context.Request.Query.TryGetValue(name, out var queryValue) ? queryValue.ToString()
+                : null;
+            if (given is null || type == typeof(string) || Parses(type, given)) continue;
+            invalid[name] = [$"'{given}' is not a valid value for {name}: expected {Expected(type)}."];
+        }
+        return invalid;
+    }
+
+    /// <summary>
+    /// The handler's URL parameters parsed from one string, by the name they are bound under; the properties of an
+    /// [AsParameters] record (ListParameters) count one by one, named as their [FromQuery] says.
+    /// </summary>
+    private static IEnumerable<(string Name, Type Type)> UrlParameters(Endpoint? endpoint)
+    {
         foreach (var parameter in endpoint?.Metadata.GetOrderedMetadata<IParameterBindingMetadata>() ?? [])
         {
             if (!parameter.HasTryParse) continue;
-            string? given = routeValues?.TryGetValue(parameter.Name, out var routeValue) == true ? Convert.ToString(routeValue, CultureInfo.InvariantCulture)
-                : context.Request.Query.TryGetValue(parameter.Name, out var queryValue) ? queryValue.ToString()
-                : null;
-            var type = Nullable.GetUnderlyingType(parameter.ParameterInfo.ParameterType) ?? parameter.ParameterInfo.ParameterType;
-            if (given is null || type == typeof(string) || Parses(type, given)) continue;
-            invalid[parameter.Name] = [$"'{given}' is not a valid value for {parameter.Name}: expected {Expected(type)}."];
+            var type = parameter.ParameterInfo.ParameterType;
+            yield return (parameter.Name, Nullable.GetUnderlyingType(type) ?? type);
         }
-        return invalid;
+        // The binding metadata leaves the record's properties out; the handler's signature has them.
+        var records = endpoint?.Metadata.GetMetadata<MethodInfo>()?.GetParameters()
+            .Where(p => p.GetCustomAttribute<AsParametersAttribute>() is not null) ?? [];
+        foreach (var property in records.SelectMany(r => r.ParameterType.GetProperties(BindingFlags.Public | BindingFlags.Instance)))
+        {
+            var name = property.GetCustomAttribute<Microsoft.AspNetCore.Mvc.FromQueryAttribute>()?.Name ?? property.Name;
+            yield return (name, Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType);
+        }
     }
 
     /// <summary>The parameter type's own TryParse, as the framework calls it (invariant culture).</summary>

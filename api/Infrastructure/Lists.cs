@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Observatoire.Contracts;
 
 namespace Observatoire.Api.Infrastructure;
 
@@ -31,8 +33,52 @@ public sealed record ListQuery<TRow>(
     public string AfterCursor => After is null ? "true" : Order.After;
 }
 
+/// <summary>
+/// One collection's list, declared beside its SQL: its sort keys and default order, the SQL of a page (keyset, limit
+/// @take + 1), of the count and of the export (every matching row, in order), its JSON item and its CSV file.
+/// </summary>
+public sealed record Listing<TRow, TItem>(
+    IReadOnlyDictionary<string, Querying.SortKey<TRow>> SortKeys, string DefaultSort,
+    Func<ListQuery<TRow>, string> SelectPage, string Count, Func<TRow, TItem> ToItem,
+    string CsvFile, IReadOnlyList<string> CsvHeader, Func<ListQuery<TRow>, string> SelectExport,
+    Func<NpgsqlConnection, string, DynamicParameters, IAsyncEnumerable<IReadOnlyList<object?>>> CsvRows);
+
 public static class Lists
 {
+    /// <summary>
+    /// A collection's list, JSON page or CSV export: the shared parameters checked, then, for the list under a
+    /// territory (<paramref name="territory"/>, also one of the <paramref name="filters"/>), a 404 for an unknown one.
+    /// </summary>
+    public static async Task<Results<Ok<Page<TItem>>, CsvResult, NotFoundProblem, ValidationProblem>> ReadAsync<TRow, TItem>(
+        HttpContext context, NpgsqlDataSource db, Listing<TRow, TItem> listing, ListParameters parameters, object filters,
+        string? territory, CancellationToken ct)
+    {
+        if (Parse(context, listing.SortKeys, listing.DefaultSort, parameters, out var list) is { } invalid) return invalid;
+        if (territory is not null && !await TerritoryExistsAsync(db, territory, ct)) return Problems.NotFound(context, $"No territory has the id '{territory}'.");
+        var sql = list.Parameters(filters);
+        if (list.Representation == ExportFormat.Csv)
+        {
+            return new CsvResult(db, listing.CsvFile, listing.CsvHeader, list.Delimiter,
+                (connection, token) => listing.CsvRows(connection, listing.SelectExport(list), sql));
+        }
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = (await connection.QueryAsync<TRow>(new CommandDefinition(listing.SelectPage(list), sql, cancellationToken: ct))).AsList();
+        long? total = Paging.WantsTotal(context)
+            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(listing.Count, sql, cancellationToken: ct))
+            : null;
+        return TypedResults.Ok(Paging.ToPage(context, rows, list.Take, list.Order.CursorOf, listing.ToItem, total));
+    }
+
+    /// <summary>The answer of a list that is not under a territory, which therefore never is a 404.</summary>
+    public static Results<Ok<Page<TItem>>, CsvResult, ValidationProblem> Unscoped<TItem>(
+        Results<Ok<Page<TItem>>, CsvResult, NotFoundProblem, ValidationProblem> result) => result.Result switch
+    {
+        Ok<Page<TItem>> page => page,
+        CsvResult csv => csv,
+        ValidationProblem invalid => invalid,
+        _ => throw new UnreachableException("A list without a territory has no 404."),
+    };
+
     /// <summary>
     /// Reads the parameters every list shares. The sort keys must hold "id" and "relevance"; the default order is
     /// <paramref name="defaultSort"/>, or the best matches first with q. Besides JSON, the list offers
@@ -62,6 +108,13 @@ public static class Lists
         list = new ListQuery<TRow>(representation, separator, take, order, afterValues, search);
         return null;
     }
+
+    /// <summary>Reads the shared list parameters of the record; see the overload.</summary>
+    public static ValidationProblem? Parse<TRow>(
+        HttpContext context, IReadOnlyDictionary<string, Querying.SortKey<TRow>> sortKeys, string defaultSort, ListParameters parameters,
+        out ListQuery<TRow> list, ExportFormat[]? offered = null) =>
+        Parse(context, sortKeys, defaultSort, parameters.Limit, parameters.Cursor, parameters.Q, parameters.Sort, parameters.Format,
+            parameters.Delimiter, out list, offered);
 
     /// <summary>Whether the territory of a relation route (/v1/territories/{id}/…) exists, checked before its list is read.</summary>
     public static async Task<bool> TerritoryExistsAsync(NpgsqlDataSource db, string id, CancellationToken ct)

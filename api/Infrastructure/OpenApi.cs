@@ -65,6 +65,10 @@ public static class OpenApi
             options.SupportNonNullableReferenceTypes();
             options.NonNullableReferenceTypesAsRequired();
             options.UseAllOfToExtendReferenceSchemas();
+            // First: the parameters in their final order and words before the examples read them.
+            options.OperationFilter<ListParameters.OperationFilter>();
+            // A string in the document, bound from an [AsParameters] record as well as from a handler parameter.
+            options.MapType<Rfc3339DateTime>(() => new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time" });
             options.OperationFilter<RepresentationsFilter>();
             options.OperationFilter<CommonParametersFilter>();
             options.OperationFilter<Deprecation.OperationFilter>();

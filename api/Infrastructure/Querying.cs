@@ -21,12 +21,13 @@ public static partial class Querying
     {
         builder.AddEndpointFilterFactory((factory, next) =>
         {
-            var declared = factory.MethodInfo.GetParameters()
-                .Where(p => IsQueryType(p.ParameterType))
-                .Select(p => p.Name!)
+            var parameters = QueryParameters(factory.MethodInfo).ToList();
+            var declared = parameters
+                .Where(p => IsQueryType(p.Type))
+                .Select(p => p.Name)
                 .ToHashSet(StringComparer.OrdinalIgnoreCase);
-            var rules = factory.MethodInfo.GetParameters()
-                .Select(p => (Name: p.Name!, Rule: ParameterRule(p)))
+            var rules = parameters
+                .Select(p => (p.Name, Rule: ParameterRule(p.Name, p.Attributes)))
                 .Where(p => p.Rule is not null)
                 .ToList();
             return async context =>
@@ -55,15 +56,35 @@ public static partial class Querying
     /// <summary>Endpoint metadata: the query is checked, so the operation documents its 400.</summary>
     public sealed class QueryParametersChecked;
 
-    /// <summary>What a parameter's [OneOf] or [Code] checks: a message for a value it refuses, else null.</summary>
-    private static Func<string, string?>? ParameterRule(ParameterInfo parameter)
+    /// <summary>
+    /// The handler's parameters as the query names them: its own, and the properties of an [AsParameters] record
+    /// (by their [FromQuery] name), such as <see cref="ListParameters"/>.
+    /// </summary>
+    private static IEnumerable<(string Name, Type Type, ICustomAttributeProvider Attributes)> QueryParameters(MethodInfo method)
     {
-        var name = parameter.Name!;
-        if (parameter.GetCustomAttribute<Contracts.OneOfAttribute>() is { } oneOf)
+        foreach (var parameter in method.GetParameters())
+        {
+            if (parameter.GetCustomAttribute<AsParametersAttribute>() is null)
+            {
+                yield return (parameter.Name!, parameter.ParameterType, parameter);
+                continue;
+            }
+            foreach (var property in parameter.ParameterType.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+            {
+                var name = property.GetCustomAttribute<Microsoft.AspNetCore.Mvc.FromQueryAttribute>()?.Name ?? property.Name;
+                yield return (name, property.PropertyType, property);
+            }
+        }
+    }
+
+    /// <summary>What a parameter's [OneOf] or [Code] checks: a message for a value it refuses, else null.</summary>
+    private static Func<string, string?>? ParameterRule(string name, ICustomAttributeProvider parameter)
+    {
+        if (parameter.GetCustomAttributes(typeof(Contracts.OneOfAttribute), true).FirstOrDefault() is Contracts.OneOfAttribute oneOf)
         {
             return value => oneOf.Values.Contains(value, StringComparer.Ordinal) ? null : $"{name} must be one of: {string.Join(", ", oneOf.Values)}.";
         }
-        if (parameter.GetCustomAttribute<Contracts.CodeAttribute>() is { } code)
+        if (parameter.GetCustomAttributes(typeof(Contracts.CodeAttribute), true).FirstOrDefault() is Contracts.CodeAttribute code)
         {
             var pattern = new Regex(code.Pattern, RegexOptions.CultureInvariant);
             return value => pattern.IsMatch(value) && !value.EndsWith('\n') ? null : $"'{value}' is not a valid {name}: it must match {code.Pattern}.";

@@ -17,7 +17,7 @@ public static class ProjectsApi
             .WithDescription("Projets de territoire, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, resource (the projects combining it), actor (the projects it is involved in), updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching project, unpaged.")
             .WithResponseExample(200, ProjectExamples.Page)
             .WithResponseExample(200, ProjectExamples.Csv, Exports.CsvMediaType)
-            .CacheableRead();
+            .WithListDocs(ListDocs).CacheableRead();
         api.MapGet("/{id}", GetProject).WithName("getProject").WithSummary("Get a project")
             .WithDescription("One project with its territory, the resources it combines, the actors involved and its sources.")
             .WithResponseExample(200, ProjectExamples.Response).CacheableRead();
@@ -36,7 +36,7 @@ public static class ProjectsApi
             .WithDescription("The projects of a territory, ordered by id (or as sort= says), paged, with the filters, search and CSV export of /v1/projects. Facts about a studied territory belong to its 2018-2022 record.")
             .WithResponseExample(200, ProjectExamples.TerritoryPage)
             .WithResponseExample(200, ProjectExamples.Csv, Exports.CsvMediaType)
-            .CacheableRead();
+            .WithListDocs(ListDocs).CacheableRead();
         return app;
     }
 
@@ -87,7 +87,16 @@ public static class ProjectsApi
         select count(*) from projects p where {ListFilters}
         """;
 
-    private static readonly string[] CsvHeader = ["id", "name", "territoryId", "status", "year", "updatedAt", "version"];
+    private static readonly Listing<SummaryRow, ProjectSummary> Listing = new(SortKeys, "id", SelectSummaries, CountSummaries, ToSummary,
+        "projects.csv", ["id", "name", "territoryId", "status", "year", "updatedAt", "version"], SelectForExport,
+        (connection, sql, parameters) => connection.QueryUnbufferedAsync<SummaryRow>(sql, parameters)
+            .Select(r => (IReadOnlyList<object?>)[r.Id, r.Name, r.TerritoryId, r.Status, r.Year, r.UpdatedAt, r.Version]));
+
+    private static readonly ListParameters.Docs ListDocs = new(
+        UpdatedSince: "Only projects changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.",
+        Q: "Search in names, descriptions and statuses, in French: case, accents and hyphens do not matter, \"St\" reads as Saint; words are prefixes, all required.",
+        Sort: "Sort keys, comma-separated, - for descending: id, name, territory, status, year, updatedAt, relevance (with q), e.g. -year,name. An unknown status or year sorts first in ascending order. Default: id, or -relevance with q. The id always breaks ties.",
+        Format: "json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching project, unpaged.");
 
     private const string SelectProject = """
         select p.id, p.name, p.description, p.status, p.year, p.created_at, p.updated_at, p.version,
@@ -147,48 +156,22 @@ public static class ProjectsApi
         returning id
         """;
 
-    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
-    /// <param name="cursor">Opaque cursor from links.next of the previous page; follow that link as it is.</param>
     /// <param name="territory">Only the projects of this territory, by id, e.g. 2018-ti2707.</param>
     /// <param name="resource">Only the projects that combine this resource, by id, e.g. centrale-cordemais.</param>
     /// <param name="actor">Only the projects this actor is involved in, by id, e.g. edf.</param>
-    /// <param name="updatedSince">Only projects changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
-    /// <param name="q">Search in names, descriptions and statuses, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</param>
-    /// <param name="sort">Sort keys, comma-separated, - for descending: id, name, territory, status, year, updatedAt, relevance (with q), e.g. -year,name. An unknown status or year sorts first in ascending order. Default: id, or -relevance with q. The id always breaks ties.</param>
-    /// <param name="format">json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching project, unpaged.</param>
-    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
     public static async Task<Results<Ok<Page<ProjectSummary>>, CsvResult, ValidationProblem>> ListProjects(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, string? territory = null, string? resource = null, string? actor = null,
-        Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
-    {
-        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
-        var filters = new { territory, resource, actor, updatedSince = updatedSince?.Utc };
-        if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);
-        return await ReadPage(context, db, list, filters, ct);
-    }
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? territory, string? resource, string? actor, [AsParameters] ListParameters list) =>
+        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, Filters(territory, resource, actor, list), null, ct));
 
     /// <param name="id">Territory id, e.g. 2018-ti5209.</param>
-    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
-    /// <param name="cursor">Opaque cursor from links.next of the previous page; follow that link as it is.</param>
     /// <param name="resource">Only the projects that combine this resource, by id, e.g. centrale-cordemais.</param>
     /// <param name="actor">Only the projects this actor is involved in, by id, e.g. edf.</param>
-    /// <param name="updatedSince">Only projects changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
-    /// <param name="q">Search in names, descriptions and statuses, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</param>
-    /// <param name="sort">Sort keys, comma-separated, - for descending: id, name, territory, status, year, updatedAt, relevance (with q), e.g. -year,name. An unknown status or year sorts first in ascending order. Default: id, or -relevance with q. The id always breaks ties.</param>
-    /// <param name="format">json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching project, unpaged.</param>
-    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
-    public static async Task<Results<Ok<Page<ProjectSummary>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryProjects(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, string? resource = null, string? actor = null,
-        Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
-    {
-        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
-        if (!await Lists.TerritoryExistsAsync(db, id, ct)) return Problems.NotFound(context, $"No territory has the id '{id}'.");
-        var filters = new { territory = id, resource, actor, updatedSince = updatedSince?.Utc };
-        if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);
-        return await ReadPage(context, db, list, filters, ct);
-    }
+    public static Task<Results<Ok<Page<ProjectSummary>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryProjects(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? resource, string? actor, [AsParameters] ListParameters list) =>
+        Lists.ReadAsync(context, db, Listing, list, Filters(id, resource, actor, list), id, ct);
+
+    private static object Filters(string? territory, string? resource, string? actor, ListParameters list) =>
+        new { territory, resource, actor, updatedSince = list.UpdatedSince?.Utc };
 
     /// <param name="id">Project id, e.g. ecocombust-cordemais.</param>
     public static async Task<Results<Ok<ProjectResponse>, NotFoundProblem>> GetProject(
@@ -217,26 +200,6 @@ public static class ProjectsApi
     public static Task<Results<NoContent, NotFoundProblem>> DeleteProject(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.DeleteAsync(context, db, Collections.Projects, id, DeleteProjectAndLeaveTombstone, ct);
-
-    private static async Task<Ok<Page<ProjectSummary>>> ReadPage(
-        HttpContext context, NpgsqlDataSource db, ListQuery<SummaryRow> list, object filters, CancellationToken ct)
-    {
-        var parameters = list.Parameters(filters);
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries(list), parameters, cancellationToken: ct))).AsList();
-        long? total = Paging.WantsTotal(context)
-            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSummaries, parameters, cancellationToken: ct))
-            : null;
-        return TypedResults.Ok(Paging.ToPage(context, rows, list.Take, list.Order.CursorOf, ToSummary, total));
-    }
-
-    private static CsvResult Export(NpgsqlDataSource db, ListQuery<SummaryRow> list, object filters)
-    {
-        var parameters = list.Parameters(filters);
-        return new CsvResult(db, "projects.csv", CsvHeader, list.Delimiter, (connection, token) => connection
-            .QueryUnbufferedAsync<SummaryRow>(SelectForExport(list), parameters)
-            .Select(r => (IReadOnlyList<object?>)[r.Id, r.Name, r.TerritoryId, r.Status, r.Year, r.UpdatedAt, r.Version]));
-    }
 
     private static async Task<ProjectResponse?> ReadProject(NpgsqlDataSource db, string id, CancellationToken ct)
     {

@@ -17,7 +17,7 @@ public static class ResourcesApi
             .WithDescription("Ressources territoriales, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, kind, tag, actor, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching resource, unpaged.")
             .WithResponseExample(200, ResourceExamples.Page)
             .WithResponseExample(200, ResourceExamples.Csv, Exports.CsvMediaType)
-            .CacheableRead();
+            .WithListDocs(ListDocs).CacheableRead();
         api.MapGet("/{id}", GetResource).WithName("getResource").WithSummary("Get a resource")
             .WithDescription("One resource with its territory, the actors that carry it, the projects that combine it and its sources.")
             .WithResponseExample(200, ResourceExamples.Response).CacheableRead();
@@ -36,7 +36,7 @@ public static class ResourcesApi
             .WithDescription("The resources a territory mobilises, ordered by id (or as sort= says), paged, with the filters, search and CSV export of /v1/resources. Facts about a studied territory belong to its 2018-2022 record.")
             .WithResponseExample(200, ResourceExamples.TerritoryPage)
             .WithResponseExample(200, ResourceExamples.Csv, Exports.CsvMediaType)
-            .CacheableRead();
+            .WithListDocs(TerritoryListDocs).CacheableRead();
         return app;
     }
 
@@ -86,7 +86,18 @@ public static class ResourcesApi
         select count(*) from resources r where {ListFilters}
         """;
 
-    private static readonly string[] CsvHeader = ["id", "kind", "name", "territoryId", "tags", "updatedAt", "version"];
+    private static readonly Listing<SummaryRow, ResourceSummary> Listing = new(SortKeys, "id", SelectSummaries, CountSummaries, ToSummary,
+        "resources.csv", ["id", "kind", "name", "territoryId", "tags", "updatedAt", "version"], SelectForExport,
+        (connection, sql, parameters) => connection.QueryUnbufferedAsync<SummaryRow>(sql, parameters)
+            .Select(r => (IReadOnlyList<object?>)[r.Id, r.Kind, r.Name, r.TerritoryId, r.Tags, r.UpdatedAt, r.Version]));
+
+    private static readonly ListParameters.Docs ListDocs = new(
+        UpdatedSince: "Only resources changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.",
+        Q: "Search in names, descriptions and tags, in French: case, accents and hyphens do not matter, \"St\" reads as Saint; words are prefixes, all required.",
+        Sort: "Sort keys, comma-separated, - for descending: id, name, kind, territory, updatedAt, relevance (with q). Default: id, or -relevance with q. The id always breaks ties.",
+        Format: "json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching resource, unpaged.");
+
+    private static readonly ListParameters.Docs TerritoryListDocs = ListDocs with { UpdatedSince = "Only resources changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z." };
 
     private const string SelectResource = """
         select r.id, r.kind, r.name, r.description, r.tags, r.created_at, r.updated_at, r.version,
@@ -141,50 +152,26 @@ public static class ResourcesApi
         returning id
         """;
 
-    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
-    /// <param name="cursor">Opaque cursor from links.next of the previous page; follow that link as it is.</param>
     /// <param name="territory">Only the resources of this territory, by id, e.g. 2018-ti2707.</param>
     /// <param name="kind">Only the resources of this kind: natural, material, immaterial, human, financial or network.</param>
     /// <param name="tag">Only the resources with this tag, e.g. hydrogène (case does not matter).</param>
     /// <param name="actor">Only the resources this actor carries, by id, e.g. fc-lab.</param>
-    /// <param name="updatedSince">Only resources changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
-    /// <param name="q">Search in names, descriptions and tags, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</param>
-    /// <param name="sort">Sort keys, comma-separated, - for descending: id, name, kind, territory, updatedAt, relevance (with q). Default: id, or -relevance with q. The id always breaks ties.</param>
-    /// <param name="format">json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching resource, unpaged.</param>
-    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
     public static async Task<Results<Ok<Page<ResourceSummary>>, CsvResult, ValidationProblem>> ListResources(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, string? territory = null, [OneOf(nameof(Vocabulary.ResourceKinds))] string? kind = null, string? tag = null, string? actor = null,
-        Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
-    {
-        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
-        var filters = new { territory, kind, tag, actor, updatedSince = updatedSince?.Utc };
-        if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);
-        return await ReadPage(context, db, list, filters, ct);
-    }
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? territory,
+        [OneOf(nameof(Vocabulary.ResourceKinds))] string? kind, string? tag, string? actor, [AsParameters] ListParameters list) =>
+        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, Filters(territory, kind, tag, actor, list), null, ct));
 
     /// <param name="id">Territory id, e.g. 2018-ti2707.</param>
-    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
-    /// <param name="cursor">Opaque cursor from links.next of the previous page; follow that link as it is.</param>
     /// <param name="kind">Only the resources of this kind: natural, material, immaterial, human, financial or network.</param>
     /// <param name="tag">Only the resources with this tag, e.g. hydrogène (case does not matter).</param>
     /// <param name="actor">Only the resources this actor carries, by id, e.g. fc-lab.</param>
-    /// <param name="updatedSince">Only resources changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z.</param>
-    /// <param name="q">Search in names, descriptions and tags, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</param>
-    /// <param name="sort">Sort keys, comma-separated, - for descending: id, name, kind, territory, updatedAt, relevance (with q). Default: id, or -relevance with q. The id always breaks ties.</param>
-    /// <param name="format">json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching resource, unpaged.</param>
-    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
-    public static async Task<Results<Ok<Page<ResourceSummary>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryResources(
+    public static Task<Results<Ok<Page<ResourceSummary>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryResources(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, [OneOf(nameof(Vocabulary.ResourceKinds))] string? kind = null, string? tag = null, string? actor = null,
-        Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
-    {
-        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
-        if (!await Lists.TerritoryExistsAsync(db, id, ct)) return Problems.NotFound(context, $"No territory has the id '{id}'.");
-        var filters = new { territory = id, kind, tag, actor, updatedSince = updatedSince?.Utc };
-        if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);
-        return await ReadPage(context, db, list, filters, ct);
-    }
+        [OneOf(nameof(Vocabulary.ResourceKinds))] string? kind, string? tag, string? actor, [AsParameters] ListParameters list) =>
+        Lists.ReadAsync(context, db, Listing, list, Filters(id, kind, tag, actor, list), id, ct);
+
+    private static object Filters(string? territory, string? kind, string? tag, string? actor, ListParameters list) =>
+        new { territory, kind, tag, actor, updatedSince = list.UpdatedSince?.Utc };
 
     /// <param name="id">Resource id, e.g. fc-lab-recherche-hydrogene.</param>
     public static async Task<Results<Ok<ResourceResponse>, NotFoundProblem>> GetResource(
@@ -213,26 +200,6 @@ public static class ResourcesApi
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteResource(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.DeleteUnlessReferencedAsync(context, db, Collections.Resources, id, DeleteResourceAndLeaveTombstone, ct);
-
-    private static async Task<Ok<Page<ResourceSummary>>> ReadPage(
-        HttpContext context, NpgsqlDataSource db, ListQuery<SummaryRow> list, object filters, CancellationToken ct)
-    {
-        var parameters = list.Parameters(filters);
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries(list), parameters, cancellationToken: ct))).AsList();
-        long? total = Paging.WantsTotal(context)
-            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSummaries, parameters, cancellationToken: ct))
-            : null;
-        return TypedResults.Ok(Paging.ToPage(context, rows, list.Take, list.Order.CursorOf, ToSummary, total));
-    }
-
-    private static CsvResult Export(NpgsqlDataSource db, ListQuery<SummaryRow> list, object filters)
-    {
-        var parameters = list.Parameters(filters);
-        return new CsvResult(db, "resources.csv", CsvHeader, list.Delimiter, (connection, token) => connection
-            .QueryUnbufferedAsync<SummaryRow>(SelectForExport(list), parameters)
-            .Select(r => (IReadOnlyList<object?>)[r.Id, r.Kind, r.Name, r.TerritoryId, r.Tags, r.UpdatedAt, r.Version]));
-    }
 
     private static async Task<ResourceResponse?> ReadResource(NpgsqlDataSource db, string id, CancellationToken ct)
     {
