@@ -4,15 +4,22 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Infrastructure;
 using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Figures;
 
 public static class FiguresApi
 {
+    /// <summary>The figures, for the features every collection shares.</summary>
+    public static readonly Collection Collection = new(Position: 6, Name: "figures", Noun: "figure", Tag: "Figures",
+        TagDescription: "Key figures on a territory, as the source states them.",
+        Search: new SearchProjection(Title: "c.label", Snippet: "concat_ws(' ', c.label || ' :', c.value_text, c.unit)"));
+
     public static IEndpointRouteBuilder MapFiguresApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/figures").WithTags("Figures").RejectUnknownQueryParameters();
+        app.AddCollection(Collection);
+        var api = app.MapGroup("/v1/figures").WithTags(Collection.Tag).RejectUnknownQueryParameters();
 
         api.MapGet("/", ListFigures).WithSparseFields<FigureResponse>().WithName("listFigures").WithSummary("List key figures")
             .WithDescription("Key figures on territories, each with its sources, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching figure, unpaged, its sources as their ids.")
@@ -237,7 +244,7 @@ public static class FiguresApi
 
     public static Task<Results<NoContent, NotFoundProblem>> DeleteFigure(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteAsync(context, db, Collections.Figures, id, DeleteFigureAndLeaveTombstone, ct);
+        References.DeleteAsync(context, db, Collection.Name, id, DeleteFigureAndLeaveTombstone, ct);
 
     /// <summary>Every key figure on a territory, with its sources (for the territory's item).</summary>
     public static Task<List<FigureResponse>> ReadTerritoryFiguresAsync(NpgsqlConnection connection, string territoryId, CancellationToken ct) =>
@@ -249,8 +256,8 @@ public static class FiguresApi
         var result = await validator.ValidateAsync(request, ct);
         if (!result.IsValid) return Problems.Validation(context, result.ToDictionary());
         return await References.CheckAsync(context, db, ct,
-            References.Field.One("territoryId", Collections.Territories, request.TerritoryId),
-            new References.Field("sourceIds", Collections.Sources, request.SourceIds));
+            References.Field.One("territoryId", TerritoriesApi.Collection.Name, request.TerritoryId),
+            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
     }
 
     private static async Task<FigureResponse?> ReadFigure(NpgsqlDataSource db, string id, CancellationToken ct)

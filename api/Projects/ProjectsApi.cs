@@ -2,17 +2,26 @@ using Dapper;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Observatoire.Api.Actors;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Resources;
 using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Projects;
 
 public static class ProjectsApi
 {
+    /// <summary>The projects, for the features every collection shares.</summary>
+    public static readonly Collection Collection = new(Position: 5, Name: "projects", Noun: "project", Tag: "Projects",
+        TagDescription: "Projets de territoire: the shared projects through which actors combine resources.",
+        Search: new SearchProjection(Title: "c.name", Snippet: "concat_ws('. ', c.name, c.description, c.status)"));
+
     public static IEndpointRouteBuilder MapProjectsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/projects").WithTags("Projects").RejectUnknownQueryParameters();
+        app.AddCollection(Collection);
+        var api = app.MapGroup("/v1/projects").WithTags(Collection.Tag).RejectUnknownQueryParameters();
 
         api.MapGet("/", ListProjects).WithSparseFields<ProjectSummary>().WithName("listProjects").WithSummary("List projects")
             .WithDescription("Projets de territoire, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, resource (the projects combining it), actor (the projects it is involved in), updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching project, unpaged.")
@@ -245,7 +254,7 @@ public static class ProjectsApi
 
     public static Task<Results<NoContent, NotFoundProblem>> DeleteProject(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteAsync(context, db, Collections.Projects, id, DeleteProjectAndLeaveTombstone, ct);
+        References.DeleteAsync(context, db, Collection.Name, id, DeleteProjectAndLeaveTombstone, ct);
 
     private static async Task<ValidationProblem?> Validate(
         ProjectRequest request, IValidator<ProjectRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -253,10 +262,10 @@ public static class ProjectsApi
         var result = await validator.ValidateAsync(request, ct);
         if (!result.IsValid) return Problems.Validation(context, result.ToDictionary());
         return await References.CheckAsync(context, db, ct,
-            References.Field.One("territoryId", Collections.Territories, request.TerritoryId),
-            new References.Field("resourceIds", Collections.Resources, request.ResourceIds),
-            new References.Field("actorIds", Collections.Actors, request.ActorIds),
-            new References.Field("sourceIds", Collections.Sources, request.SourceIds));
+            References.Field.One("territoryId", TerritoriesApi.Collection.Name, request.TerritoryId),
+            new References.Field("resourceIds", ResourcesApi.Collection.Name, request.ResourceIds),
+            new References.Field("actorIds", ActorsApi.Collection.Name, request.ActorIds),
+            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
     }
 
     private static async Task<Ok<Page<ProjectSummary>>> ReadPage(

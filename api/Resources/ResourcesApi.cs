@@ -2,17 +2,25 @@ using Dapper;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Observatoire.Api.Actors;
 using Observatoire.Api.Infrastructure;
 using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Resources;
 
 public static class ResourcesApi
 {
+    /// <summary>The resources, for the features every collection shares.</summary>
+    public static readonly Collection Collection = new(Position: 2, Name: "resources", Noun: "resource", Tag: "Resources",
+        TagDescription: "Ressources territoriales: what a territory mobilises (natural, material, immaterial, human, financial resources and networks of actors).",
+        Search: new SearchProjection(Title: "c.name", Snippet: "concat_ws('. ', c.name, c.description, nullif(search_words(c.tags), ''))"));
+
     public static IEndpointRouteBuilder MapResourcesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/resources").WithTags("Resources").RejectUnknownQueryParameters();
+        app.AddCollection(Collection);
+        var api = app.MapGroup("/v1/resources").WithTags(Collection.Tag).RejectUnknownQueryParameters();
 
         api.MapGet("/", ListResources).WithSparseFields<ResourceSummary>().WithName("listResources").WithSummary("List resources")
             .WithDescription("Ressources territoriales, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, kind, tag, actor, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching resource, unpaged.")
@@ -241,7 +249,7 @@ public static class ResourcesApi
 
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteResource(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteUnlessReferencedAsync(context, db, Collections.Resources, id, DeleteResourceAndLeaveTombstone, ct);
+        References.DeleteUnlessReferencedAsync(context, db, Collection.Name, id, DeleteResourceAndLeaveTombstone, ct);
 
     private static async Task<ValidationProblem?> Validate(
         ResourceRequest request, IValidator<ResourceRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -249,9 +257,9 @@ public static class ResourcesApi
         var result = await validator.ValidateAsync(request, ct);
         if (!result.IsValid) return Problems.Validation(context, result.ToDictionary());
         return await References.CheckAsync(context, db, ct,
-            References.Field.One("territoryId", Collections.Territories, request.TerritoryId),
-            new References.Field("actorIds", Collections.Actors, request.ActorIds),
-            new References.Field("sourceIds", Collections.Sources, request.SourceIds));
+            References.Field.One("territoryId", TerritoriesApi.Collection.Name, request.TerritoryId),
+            new References.Field("actorIds", ActorsApi.Collection.Name, request.ActorIds),
+            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
     }
 
     private static async Task<Ok<Page<ResourceSummary>>> ReadPage(

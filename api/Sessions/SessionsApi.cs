@@ -3,17 +3,25 @@ using Dapper;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Observatoire.Api.Actors;
 using Observatoire.Api.Infrastructure;
 using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Sessions;
 
 public static class SessionsApi
 {
+    /// <summary>The sessions, for the features every collection shares.</summary>
+    public static readonly Collection Collection = new(Position: 4, Name: "sessions", Noun: "session", Tag: "Sessions",
+        TagDescription: "Séances de l'observatoire: the public sessions in which the observatory studied a territory or a theme.",
+        Search: new SearchProjection(Title: "c.title", Snippet: "concat_ws('. ', c.title, c.location, c.note)"));
+
     public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/sessions").WithTags("Sessions").RejectUnknownQueryParameters();
+        app.AddCollection(Collection);
+        var api = app.MapGroup("/v1/sessions").WithTags(Collection.Tag).RejectUnknownQueryParameters();
 
         api.MapGet("/", ListSessions).WithSparseFields<SessionSummary>().WithName("listSessions").WithSummary("List sessions")
             .WithDescription("Séances de l'observatoire, ordered by number (sessions without a number last) then id, paged with an opaque cursor (links.next and the Link header). " +
@@ -387,7 +395,7 @@ public static class SessionsApi
 
     public static Task<Results<NoContent, NotFoundProblem>> DeleteSession(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteAsync(context, db, Collections.Sessions, id, DeleteSessionAndLeaveTombstone, ct);
+        References.DeleteAsync(context, db, Collection.Name, id, DeleteSessionAndLeaveTombstone, ct);
 
     /// <summary>Which sessions a list is about: all of them, a territory's or an actor's (given by the path).</summary>
     private enum Scope { All, Territory, Actor }
@@ -466,10 +474,10 @@ public static class SessionsApi
         var speakers = request.Speakers ?? [];
         return await References.CheckAsync(context, db, ct,
         [
-            References.Field.One("territoryId", Collections.Territories, request.TerritoryId),
-            References.Field.One("partnerActorId", Collections.Actors, request.PartnerActorId),
-            new References.Field("sourceIds", Collections.Sources, request.SourceIds),
-            .. speakers.Select((s, i) => References.Field.One($"speakers[{i}].actorId", Collections.Actors, s.ActorId)),
+            References.Field.One("territoryId", TerritoriesApi.Collection.Name, request.TerritoryId),
+            References.Field.One("partnerActorId", ActorsApi.Collection.Name, request.PartnerActorId),
+            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds),
+            .. speakers.Select((s, i) => References.Field.One($"speakers[{i}].actorId", ActorsApi.Collection.Name, s.ActorId)),
         ]);
     }
 

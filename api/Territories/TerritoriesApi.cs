@@ -13,9 +13,16 @@ namespace Observatoire.Api.Territories;
 
 public static class TerritoriesApi
 {
+    /// <summary>The territories, for the features every collection shares.</summary>
+    public static readonly Collection Collection = new(Position: 1, Name: "territories", Noun: "territory", Tag: "Territories",
+        TagDescription: "Territoires d'industrie of both phases: 2018-2022 (codes TI0101…) and 2023-2027 (ANCT ids ti-0101…), with groupings (EPCI), communes, key figures and links across phases.",
+        // A territory's search vector has no weights (all D): weighting D as A ranks its name like the other collections' names.
+        Search: new SearchProjection(Title: "c.name", Snippet: "c.name || ', ' || c.code", Rank: "ts_rank('{1, 0.2, 0.4, 1}', c.search, q.query)"));
+
     public static IEndpointRouteBuilder MapTerritoriesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/territories").WithTags("Territories").RejectUnknownQueryParameters();
+        app.AddCollection(Collection);
+        var api = app.MapGroup("/v1/territories").WithTags(Collection.Tag).RejectUnknownQueryParameters();
 
         api.MapGet("/", ListTerritories).WithName("listTerritories").WithSummary("List territories")
             .WithDescription("Territoires d'industrie of both phases, ordered by id, paged with an opaque cursor (links.next and the Link header).")
@@ -321,7 +328,7 @@ public static class TerritoriesApi
     /// <param name="id">Territory id.</param>
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteTerritory(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteUnlessReferencedAsync(context, db, Collections.Territories, id, DeleteTerritoryAndLeaveTombstone, ct);
+        References.DeleteUnlessReferencedAsync(context, db, Collection.Name, id, DeleteTerritoryAndLeaveTombstone, ct);
 
     private static async Task<ValidationProblem?> Validate(
         TerritoryRequest request, IValidator<TerritoryRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -334,7 +341,7 @@ public static class TerritoriesApi
             var unknown = await connection.ExecuteScalarAsync<string[]>(new CommandDefinition(UnknownRegions, new { codes = request.RegionCodes!.ToArray() }, cancellationToken: ct));
             if (unknown is { Length: > 0 }) return Problems.Validation(context, "regionCodes", $"Unknown region code(s): {string.Join(", ", unknown)}.");
         }
-        return await References.CheckAsync(context, db, ct, new References.Field("sourceIds", Collections.Sources, request.SourceIds));
+        return await References.CheckAsync(context, db, ct, new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
     }
 
     private static async Task<TerritoryResponse?> ReadTerritory(NpgsqlDataSource db, string id, CancellationToken ct)
