@@ -1,10 +1,14 @@
 using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Actors;
 
-public sealed class ActorRequestValidator : AbstractValidator<ActorRequest>
+public sealed class ActorRequestValidator : AbstractValidator<ActorRequest>, IReferenceCheck<ActorRequest>
 {
     public ActorRequestValidator()
     {
@@ -22,4 +26,9 @@ public sealed class ActorRequestValidator : AbstractValidator<ActorRequest>
         this.IdList(a => a.TerritoryIds, 50);
         this.IdList(a => a.SourceIds, 50);
     }
+
+    public Task<ValidationProblem?> CheckReferencesAsync(ActorRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        References.CheckAsync(context, db, ct,
+            new References.Field("territoryIds", TerritoriesApi.Collection.Name, request.TerritoryIds),
+            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
 }

@@ -1,5 +1,4 @@
 using Dapper;
-using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Infrastructure;
@@ -19,7 +18,7 @@ public static class ActorsApi
     public static IEndpointRouteBuilder MapActorsApi(this IEndpointRouteBuilder app)
     {
         app.AddCollection(Collection);
-        var api = app.MapGroup("/v1/actors").WithTags(Collection.Tag).RejectUnknownQueryParameters();
+        var api = app.MapGroup("/v1/actors").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
 
         api.MapGet("/", ListActors).WithSparseFields<ActorSummary>().WithName("listActors").WithSummary("List actors")
             .WithDescription("Organisations and people in their public role, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory (the actors acting in it), type, category, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching actor, unpaged.")
@@ -132,11 +131,17 @@ public static class ActorsApi
         select id from inserted
         """;
 
-    private const string LockActorType = "select type from actors where id = @id for update";
-
+    // Returns the stored type (no row when there is no such actor); updates only when the type is the one sent,
+    // since the type cannot change (and a person's row refuses a website).
     private const string UpdateActor = """
-        update actors set category = @Category, name = @Name, role = @Role, organisation = @Organisation, website = @Website
-        where id = @Id
+        with stored as (
+            select id, type from actors where id = @Id for update
+        ), updated as (
+            update actors a set category = @Category, name = @Name, role = @Role, organisation = @Organisation, website = @Website
+            from stored s
+            where a.id = s.id and s.type = @Type
+        )
+        select type from stored
         """;
 
     // Links are replaced whole; arrays are unnested so that each list is one statement.
@@ -206,69 +211,28 @@ public static class ActorsApi
         return actor is null ? Problems.NotFound(context, $"No actor has the id '{id}'.") : TypedResults.Ok(actor);
     }
 
-    public static async Task<Results<Created<ActorResponse>, ValidationProblem, ConflictProblem>> CreateActor(
-        ActorRequest request, IValidator<ActorRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    private static readonly Writes<ActorResponse> Write = new(Collection, InsertActor, UpdateActor, ReplaceLinks, ReadActor);
+
+    public static Task<Results<Created<ActorResponse>, ValidationProblem, ConflictProblem>> CreateActor(
+        ActorRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (await Validate(request, validator, context, db, ct) is { } invalid) return invalid;
         var write = ActorWrite.From(request);
         Func<string> generate = write.Type == "person" ? Ids.PersonId : () => Ids.Slug(write.Name);
-
-        string? id;
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        await using (var transaction = await connection.BeginTransactionAsync(ct))
-        {
-            id = await Ids.ClaimAsync(request.Id, generate, candidate =>
-                connection.ExecuteScalarAsync<string?>(new CommandDefinition(InsertActor, write with { Id = candidate }, transaction, cancellationToken: ct)));
-            if (id is null)
-            {
-                return Problems.Conflict(context, $"An actor with the id '{request.Id}' already exists.", new Dictionary<string, object?> { ["existingId"] = request.Id });
-            }
-            await connection.ExecuteAsync(new CommandDefinition(ReplaceLinks, write with { Id = id }, transaction, cancellationToken: ct));
-            await transaction.CommitAsync(ct);
-        }
-
-        var created = (await ReadActor(db, id, ct))!;
-        return TypedResults.Created($"/v1/actors/{id}", created);
+        return Write.CreateAsync(context, db, request.Id, generate, id => write with { Id = id }, ct);
     }
 
     public static async Task<Results<Ok<ActorResponse>, ValidationProblem, NotFoundProblem>> ReplaceActor(
-        string id, ActorRequest request, IValidator<ActorRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+        string id, ActorRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (await Validate(request, validator, context, db, ct) is { } invalid) return invalid;
         if (Ids.CheckUnchanged(context, request.Id, id) is { } changed) return changed;
         var write = ActorWrite.From(request) with { Id = id };
-
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        await using (var transaction = await connection.BeginTransactionAsync(ct))
-        {
-            var type = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(LockActorType, new { id }, transaction, cancellationToken: ct));
-            if (type is null) return Problems.NotFound(context, $"No actor has the id '{id}'.");
-            if (type != write.Type)
-            {
-                return Problems.Validation(context, "type", $"The actor '{id}' is a {type}: the type of an actor cannot change.");
-            }
-            await connection.ExecuteAsync(new CommandDefinition(UpdateActor, write, transaction, cancellationToken: ct));
-            await connection.ExecuteAsync(new CommandDefinition(ReplaceLinks, write, transaction, cancellationToken: ct));
-            await transaction.CommitAsync(ct);
-        }
-
-        var replaced = (await ReadActor(db, id, ct))!;
-        return TypedResults.Ok(replaced);
+        return await Write.ReplaceAsync(context, db, id, write, ct, type => type == write.Type ? null :
+            Problems.Validation(context, "type", $"The actor '{id}' is a {type}: the type of an actor cannot change."));
     }
 
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteActor(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.DeleteUnlessReferencedAsync(context, db, Collection.Name, id, DeleteActorAndLeaveTombstone, ct);
-
-    private static async Task<ValidationProblem?> Validate(
-        ActorRequest request, IValidator<ActorRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var result = await validator.ValidateAsync(request, ct);
-        if (!result.IsValid) return Problems.Validation(context, result.ToDictionary());
-        return await References.CheckAsync(context, db, ct,
-            new References.Field("territoryIds", TerritoriesApi.Collection.Name, request.TerritoryIds),
-            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
-    }
 
     private static async Task<Ok<Page<ActorSummary>>> ReadPage(
         HttpContext context, NpgsqlDataSource db, ListQuery<SummaryRow> list, object filters, CancellationToken ct)

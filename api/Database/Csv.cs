@@ -1,69 +1,38 @@
-using System.Text;
+using CsvHelper;
 
 namespace Observatoire.Api.Database;
 
-/// <summary>Reads the RFC 4180 CSV files of seeds/ (comma-separated, UTF-8, one header row).</summary>
+/// <summary>Reads the RFC 4180 CSV files of seeds/ (comma-separated, UTF-8, one header row) with CsvHelper (ADR 0011).</summary>
 public static class Csv
 {
+    // Strict: a stray quote or a row with a field too many or too few stops the seeding instead of loading a
+    // shifted row. Values are taken as written, untrimmed; empty lines are skipped.
+    private static readonly CsvReaderOptions Options = CsvReaderOptions.Default with
+    {
+        Separator = ',',
+        MalformedData = CsvMalformedDataHandling.Throw,
+        FieldCountMismatch = CsvFieldCountHandling.Throw,
+    };
+
     public static IEnumerable<IReadOnlyDictionary<string, string>> Read(string path)
     {
-        using var reader = new StreamReader(path, Encoding.UTF8);
-        string[]? header = null;
-        foreach (var record in Records(reader))
-        {
-            if (header is null)
-            {
-                header = record.ToArray();
-                continue;
-            }
-            if (record.Count == 1 && record[0].Length == 0) continue;
-            if (record.Count != header.Length)
-            {
-                throw new InvalidDataException($"{Path.GetFileName(path)}: a row has {record.Count} fields, the header {header.Length}.");
-            }
-            var row = new Dictionary<string, string>(header.Length, StringComparer.Ordinal);
-            for (var i = 0; i < header.Length; i++) row[header[i]] = record[i];
-            yield return row;
-        }
+        using var reader = CsvReader.Create(File.OpenRead(path), Options);
+        while (Next(reader, path) is { } row) yield return row;
     }
 
-    private static IEnumerable<List<string>> Records(TextReader reader)
+    private static Dictionary<string, string>? Next(CsvReader reader, string path)
     {
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        var any = false;
-        int c;
-        while ((c = reader.Read()) != -1)
+        try
         {
-            any = true;
-            var ch = (char)c;
-            if (quoted)
-            {
-                if (ch != '"') field.Append(ch);
-                else if (reader.Peek() == '"') field.Append((char)reader.Read());
-                else quoted = false;
-                continue;
-            }
-            switch (ch)
-            {
-                case '"': quoted = true; break;
-                case ',': fields.Add(field.ToString()); field.Clear(); break;
-                case '\r': break;
-                case '\n':
-                    fields.Add(field.ToString());
-                    field.Clear();
-                    yield return fields;
-                    fields = [];
-                    any = false;
-                    break;
-                default: field.Append(ch); break;
-            }
+            if (!reader.Read()) return null;
+            var header = reader.Headers;
+            var row = new Dictionary<string, string>(header.Count, StringComparer.Ordinal);
+            for (var i = 0; i < header.Count; i++) row[header[i]] = reader.GetString(i);
+            return row;
         }
-        if (any)
+        catch (CsvFormatException e)
         {
-            fields.Add(field.ToString());
-            yield return fields;
+            throw new InvalidDataException($"{Path.GetFileName(path)}: {e.Message}", e);
         }
     }
 

@@ -1,11 +1,15 @@
 using System.Globalization;
 using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Figures;
 
-public sealed class FigureRequestValidator : AbstractValidator<FigureRequest>
+public sealed class FigureRequestValidator : AbstractValidator<FigureRequest>, IReferenceCheck<FigureRequest>
 {
     private static readonly string[] ReferenceDateFormats = ["yyyy", "yyyy-MM", "yyyy-MM-dd"];
 
@@ -24,4 +28,9 @@ public sealed class FigureRequestValidator : AbstractValidator<FigureRequest>
     /// <summary>"2019", "2020-12" or "2024-04-16", and a real date.</summary>
     public static bool BeAReferenceDate(string? value) =>
         value is null || System.Text.RegularExpressions.Regex.IsMatch(value, "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$") && DateTime.TryParseExact(value, ReferenceDateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
+
+    public Task<ValidationProblem?> CheckReferencesAsync(FigureRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        References.CheckAsync(context, db, ct,
+            References.Field.One("territoryId", TerritoriesApi.Collection.Name, request.TerritoryId),
+            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
 }

@@ -1,5 +1,4 @@
 using Dapper;
-using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Infrastructure;
@@ -19,7 +18,7 @@ public static class FiguresApi
     public static IEndpointRouteBuilder MapFiguresApi(this IEndpointRouteBuilder app)
     {
         app.AddCollection(Collection);
-        var api = app.MapGroup("/v1/figures").WithTags(Collection.Tag).RejectUnknownQueryParameters();
+        var api = app.MapGroup("/v1/figures").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
 
         api.MapGet("/", ListFigures).WithSparseFields<FigureResponse>().WithName("listFigures").WithSummary("List key figures")
             .WithDescription("Key figures on territories, each with its sources, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching figure, unpaged, its sources as their ids.")
@@ -198,48 +197,20 @@ public static class FiguresApi
         return figure is null ? Problems.NotFound(context, $"No figure has the id '{id}'.") : TypedResults.Ok(figure);
     }
 
-    public static async Task<Results<Created<FigureResponse>, ValidationProblem, ConflictProblem>> CreateFigure(
-        FigureRequest request, IValidator<FigureRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    private static readonly Writes<FigureResponse> Write = new(Collection, InsertFigure, UpdateFigure, ReplaceLinks, ReadFigure);
+
+    public static Task<Results<Created<FigureResponse>, ValidationProblem, ConflictProblem>> CreateFigure(
+        FigureRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (await Validate(request, validator, context, db, ct) is { } invalid) return invalid;
         var write = FigureWrite.From(request);
-
-        string? id;
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        await using (var transaction = await connection.BeginTransactionAsync(ct))
-        {
-            id = await Ids.ClaimAsync(request.Id, () => Ids.Slug(write.Label), candidate =>
-                connection.ExecuteScalarAsync<string?>(new CommandDefinition(InsertFigure, write with { Id = candidate }, transaction, cancellationToken: ct)));
-            if (id is null)
-            {
-                return Problems.Conflict(context, $"A figure with the id '{request.Id}' already exists.", new Dictionary<string, object?> { ["existingId"] = request.Id });
-            }
-            await connection.ExecuteAsync(new CommandDefinition(ReplaceLinks, write with { Id = id }, transaction, cancellationToken: ct));
-            await transaction.CommitAsync(ct);
-        }
-
-        var created = (await ReadFigure(db, id, ct))!;
-        return TypedResults.Created($"/v1/figures/{id}", created);
+        return Write.CreateAsync(context, db, request.Id, () => Ids.Slug(write.Label), id => write with { Id = id }, ct);
     }
 
     public static async Task<Results<Ok<FigureResponse>, ValidationProblem, NotFoundProblem>> ReplaceFigure(
-        string id, FigureRequest request, IValidator<FigureRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+        string id, FigureRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (await Validate(request, validator, context, db, ct) is { } invalid) return invalid;
         if (Ids.CheckUnchanged(context, request.Id, id) is { } changed) return changed;
-        var write = FigureWrite.From(request) with { Id = id };
-
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        await using (var transaction = await connection.BeginTransactionAsync(ct))
-        {
-            var updated = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(UpdateFigure, write, transaction, cancellationToken: ct));
-            if (updated is null) return Problems.NotFound(context, $"No figure has the id '{id}'.");
-            await connection.ExecuteAsync(new CommandDefinition(ReplaceLinks, write, transaction, cancellationToken: ct));
-            await transaction.CommitAsync(ct);
-        }
-
-        var replaced = (await ReadFigure(db, id, ct))!;
-        return TypedResults.Ok(replaced);
+        return await Write.ReplaceAsync(context, db, id, FigureWrite.From(request) with { Id = id }, ct);
     }
 
     public static Task<Results<NoContent, NotFoundProblem>> DeleteFigure(
@@ -249,16 +220,6 @@ public static class FiguresApi
     /// <summary>Every key figure on a territory, with its sources (for the territory's item).</summary>
     public static Task<List<FigureResponse>> ReadTerritoryFiguresAsync(NpgsqlConnection connection, string territoryId, CancellationToken ct) =>
         QueryFigures(connection, SelectTerritoryFigures, new { id = territoryId }, ct);
-
-    private static async Task<ValidationProblem?> Validate(
-        FigureRequest request, IValidator<FigureRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var result = await validator.ValidateAsync(request, ct);
-        if (!result.IsValid) return Problems.Validation(context, result.ToDictionary());
-        return await References.CheckAsync(context, db, ct,
-            References.Field.One("territoryId", TerritoriesApi.Collection.Name, request.TerritoryId),
-            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
-    }
 
     private static async Task<FigureResponse?> ReadFigure(NpgsqlDataSource db, string id, CancellationToken ct)
     {

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Encodings.Web;
 using Dapper;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Observatoire.Api.Database;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Reflection;
-using System.Text;
+using CsvHelper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Net.Http.Headers;
@@ -80,12 +80,27 @@ public static class Exports
 }
 
 /// <summary>
-/// A CSV export streamed from the database as it is read: UTF-8 with a byte order mark, one header row,
-/// RFC 4180 quoting. With ';' as delimiter, decimals use a comma, as French spreadsheets expect.
+/// A CSV export streamed from the database as it is read (CsvHelper, ADR 0011): UTF-8 with a byte order mark,
+/// one header row, RFC 4180 quoting. With ';' as delimiter, decimals use a comma, as French spreadsheets expect.
+/// A text cell that starts with = + - @, tab or CR is written after a single quote, so that a spreadsheet shows it
+/// instead of running it as a formula; numbers, negative ones included, stay numbers.
 /// </summary>
 public sealed class CsvResult(NpgsqlDataSource db, string fileName, IReadOnlyList<string> header, char delimiter,
     Func<NpgsqlConnection, CancellationToken, IAsyncEnumerable<IReadOnlyList<object?>>> rows) : IResult, IStatusCodeHttpResult, IEndpointMetadataProvider
 {
+    private const string Timestamp = "yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'";
+
+    private static readonly CsvWriterOptions Options = CsvWriterOptions.Default with
+    {
+        WriteByteOrderMark = true,
+        Injection = CsvInjection.Escape, // its default characters are the OWASP set: = + - @ tab CR
+        TrueValue = "true",
+        FalseValue = "false",
+    };
+
+    /// <summary>The invariant culture with a decimal comma: dates and everything else stay as they are.</summary>
+    private static readonly CultureInfo DecimalComma = DecimalCommaCulture();
+
     public int? StatusCode => StatusCodes.Status200OK;
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
@@ -97,47 +112,42 @@ public sealed class CsvResult(NpgsqlDataSource db, string fileName, IReadOnlyLis
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = $"{Exports.CsvMediaType}; charset=utf-8; header=present";
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
-        var decimalComma = delimiter == ';';
 
         await using var connection = await db.OpenConnectionAsync(ct);
-        await using var writer = new StreamWriter(context.Response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), 16 * 1024);
-        await WriteLine(writer, header);
-        var count = 0;
+        // The writer keeps one buffer and sends it whenever it is mostly full: memory stays flat, the body goes
+        // out as rows come in.
+        await using var csv = CsvWriter.Create(context.Response.Body, Options with
+        {
+            Separator = delimiter,
+            FormatProvider = delimiter == ';' ? DecimalComma : CultureInfo.InvariantCulture,
+        }, leaveOpen: true);
+        foreach (var name in header) csv.WriteField(name);
+        await csv.EndRecordAsync(ct);
         await foreach (var row in rows(connection, ct).WithCancellation(ct))
         {
-            await WriteLine(writer, row.Select(v => Format(v, decimalComma)).ToList());
-            // Keep what is buffered small: the body goes out as rows come in.
-            if (++count % 500 == 0) await writer.FlushAsync(ct);
+            foreach (var value in row) Write(csv, value);
+            await csv.EndRecordAsync(ct);
         }
-        await writer.FlushAsync(ct);
+        await csv.FlushAsync(ct);
     }
 
-    private Task WriteLine(StreamWriter writer, IReadOnlyList<string> fields)
+    private static void Write(CsvWriter csv, object? value)
     {
-        var line = new StringBuilder();
-        for (var i = 0; i < fields.Count; i++)
+        switch (value)
         {
-            if (i > 0) line.Append(delimiter);
-            line.Append(Quote(fields[i]));
+            case bool b: csv.WriteField(b); break;
+            case DateTime d: csv.WriteField(d.ToUniversalTime(), Timestamp); break;
+            case DateOnly d: csv.WriteField(d); break;
+            case IEnumerable<string> list: csv.WriteField(string.Join('|', list)); break;
+            // Text is checked for formulas; numbers are formatted with the culture chosen above.
+            default: csv.WriteField(value); break;
         }
-        line.Append("\r\n");
-        return writer.WriteAsync(line.ToString());
     }
 
-    private string Quote(string value) =>
-        value.IndexOfAny([delimiter, '"', '\r', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
-
-    private static string Format(object? value, bool decimalComma) => value switch
+    private static CultureInfo DecimalCommaCulture()
     {
-        null => "",
-        bool b => b ? "true" : "false",
-        DateTime d => d.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'", CultureInfo.InvariantCulture),
-        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        double or float or decimal => decimalComma
-            ? ((IFormattable)value).ToString(null, CultureInfo.InvariantCulture).Replace('.', ',')
-            : ((IFormattable)value).ToString(null, CultureInfo.InvariantCulture),
-        IEnumerable<string> list => string.Join("|", list),
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
-    };
+        var culture = (CultureInfo)CultureInfo.InvariantCulture.Clone();
+        culture.NumberFormat.NumberDecimalSeparator = ",";
+        return CultureInfo.ReadOnly(culture);
+    }
 }

@@ -317,7 +317,6 @@ public static class OpenApi
                 404 => ("Not Found", "No record has the id '2018-ti0000'."),
                 405 => ("Method Not Allowed", "This path does not support this method."),
                 409 => ("Conflict", "The request conflicts with the current state of the record."),
-                412 => ("Precondition Failed", "The record has changed since the version given in If-Match."),
                 415 => ("Unsupported Media Type", "The request body must be JSON (Content-Type: application/json)."),
                 503 => ("Service Unavailable", "The database does not answer."),
                 _ => ("Internal Server Error", "An unexpected error occurred. Quote the traceId when reporting it."),

@@ -30,11 +30,6 @@ public sealed class ConflictProblem(ProblemDetails problem) : ProblemResult(prob
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Declare(builder, StatusCodes.Status409Conflict);
 }
 
-public sealed class PreconditionFailedProblem(ProblemDetails problem) : ProblemResult(problem), IEndpointMetadataProvider
-{
-    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Declare(builder, StatusCodes.Status412PreconditionFailed);
-}
-
 public sealed class UnavailableProblem(ProblemDetails problem) : ProblemResult(problem), IEndpointMetadataProvider
 {
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Declare(builder, StatusCodes.Status503ServiceUnavailable);

@@ -1,10 +1,16 @@
 using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Observatoire.Api.Actors;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Resources;
+using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Projects;
 
-public sealed class ProjectRequestValidator : AbstractValidator<ProjectRequest>
+public sealed class ProjectRequestValidator : AbstractValidator<ProjectRequest>, IReferenceCheck<ProjectRequest>
 {
     public ProjectRequestValidator()
     {
@@ -18,4 +24,11 @@ public sealed class ProjectRequestValidator : AbstractValidator<ProjectRequest>
         this.IdList(p => p.ActorIds, 100);
         this.IdList(p => p.SourceIds, 50);
     }
+
+    public Task<ValidationProblem?> CheckReferencesAsync(ProjectRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        References.CheckAsync(context, db, ct,
+            References.Field.One("territoryId", TerritoriesApi.Collection.Name, request.TerritoryId),
+            new References.Field("resourceIds", ResourcesApi.Collection.Name, request.ResourceIds),
+            new References.Field("actorIds", ActorsApi.Collection.Name, request.ActorIds),
+            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
 }

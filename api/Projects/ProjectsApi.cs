@@ -1,5 +1,4 @@
 using Dapper;
-using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Actors;
@@ -21,7 +20,7 @@ public static class ProjectsApi
     public static IEndpointRouteBuilder MapProjectsApi(this IEndpointRouteBuilder app)
     {
         app.AddCollection(Collection);
-        var api = app.MapGroup("/v1/projects").WithTags(Collection.Tag).RejectUnknownQueryParameters();
+        var api = app.MapGroup("/v1/projects").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
 
         api.MapGet("/", ListProjects).WithSparseFields<ProjectSummary>().WithName("listProjects").WithSummary("List projects")
             .WithDescription("Projets de territoire, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, resource (the projects combining it), actor (the projects it is involved in), updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching project, unpaged.")
@@ -208,65 +207,25 @@ public static class ProjectsApi
         return project is null ? Problems.NotFound(context, $"No project has the id '{id}'.") : TypedResults.Ok(project);
     }
 
-    public static async Task<Results<Created<ProjectResponse>, ValidationProblem, ConflictProblem>> CreateProject(
-        ProjectRequest request, IValidator<ProjectRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    private static readonly Writes<ProjectResponse> Write = new(Collection, InsertProject, UpdateProject, ReplaceLinks, ReadProject);
+
+    public static Task<Results<Created<ProjectResponse>, ValidationProblem, ConflictProblem>> CreateProject(
+        ProjectRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (await Validate(request, validator, context, db, ct) is { } invalid) return invalid;
         var write = ProjectWrite.From(request);
-
-        string? id;
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        await using (var transaction = await connection.BeginTransactionAsync(ct))
-        {
-            id = await Ids.ClaimAsync(request.Id, () => Ids.Slug(write.Name), candidate =>
-                connection.ExecuteScalarAsync<string?>(new CommandDefinition(InsertProject, write with { Id = candidate }, transaction, cancellationToken: ct)));
-            if (id is null)
-            {
-                return Problems.Conflict(context, $"A project with the id '{request.Id}' already exists.", new Dictionary<string, object?> { ["existingId"] = request.Id });
-            }
-            await connection.ExecuteAsync(new CommandDefinition(ReplaceLinks, write with { Id = id }, transaction, cancellationToken: ct));
-            await transaction.CommitAsync(ct);
-        }
-
-        var created = (await ReadProject(db, id, ct))!;
-        return TypedResults.Created($"/v1/projects/{id}", created);
+        return Write.CreateAsync(context, db, request.Id, () => Ids.Slug(write.Name), id => write with { Id = id }, ct);
     }
 
     public static async Task<Results<Ok<ProjectResponse>, ValidationProblem, NotFoundProblem>> ReplaceProject(
-        string id, ProjectRequest request, IValidator<ProjectRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+        string id, ProjectRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (await Validate(request, validator, context, db, ct) is { } invalid) return invalid;
         if (Ids.CheckUnchanged(context, request.Id, id) is { } changed) return changed;
-        var write = ProjectWrite.From(request) with { Id = id };
-
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        await using (var transaction = await connection.BeginTransactionAsync(ct))
-        {
-            var updated = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(UpdateProject, write, transaction, cancellationToken: ct));
-            if (updated is null) return Problems.NotFound(context, $"No project has the id '{id}'.");
-            await connection.ExecuteAsync(new CommandDefinition(ReplaceLinks, write, transaction, cancellationToken: ct));
-            await transaction.CommitAsync(ct);
-        }
-
-        var replaced = (await ReadProject(db, id, ct))!;
-        return TypedResults.Ok(replaced);
+        return await Write.ReplaceAsync(context, db, id, ProjectWrite.From(request) with { Id = id }, ct);
     }
 
     public static Task<Results<NoContent, NotFoundProblem>> DeleteProject(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.DeleteAsync(context, db, Collection.Name, id, DeleteProjectAndLeaveTombstone, ct);
-
-    private static async Task<ValidationProblem?> Validate(
-        ProjectRequest request, IValidator<ProjectRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var result = await validator.ValidateAsync(request, ct);
-        if (!result.IsValid) return Problems.Validation(context, result.ToDictionary());
-        return await References.CheckAsync(context, db, ct,
-            References.Field.One("territoryId", TerritoriesApi.Collection.Name, request.TerritoryId),
-            new References.Field("resourceIds", ResourcesApi.Collection.Name, request.ResourceIds),
-            new References.Field("actorIds", ActorsApi.Collection.Name, request.ActorIds),
-            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
-    }
 
     private static async Task<Ok<Page<ProjectSummary>>> ReadPage(
         HttpContext context, NpgsqlDataSource db, ListQuery<SummaryRow> list, object filters, CancellationToken ct)

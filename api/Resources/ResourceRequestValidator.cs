@@ -1,10 +1,15 @@
 using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Observatoire.Api.Actors;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Resources;
 
-public sealed class ResourceRequestValidator : AbstractValidator<ResourceRequest>
+public sealed class ResourceRequestValidator : AbstractValidator<ResourceRequest>, IReferenceCheck<ResourceRequest>
 {
     public const int MaxTags = 30;
     public const int TagLength = 50;
@@ -23,4 +28,10 @@ public sealed class ResourceRequestValidator : AbstractValidator<ResourceRequest
         this.IdList(r => r.ActorIds, 100);
         this.IdList(r => r.SourceIds, 50);
     }
+
+    public Task<ValidationProblem?> CheckReferencesAsync(ResourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        References.CheckAsync(context, db, ct,
+            References.Field.One("territoryId", TerritoriesApi.Collection.Name, request.TerritoryId),
+            new References.Field("actorIds", ActorsApi.Collection.Name, request.ActorIds),
+            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
 }

@@ -1,5 +1,4 @@
 using Dapper;
-using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Actors;
@@ -20,7 +19,7 @@ public static class ResourcesApi
     public static IEndpointRouteBuilder MapResourcesApi(this IEndpointRouteBuilder app)
     {
         app.AddCollection(Collection);
-        var api = app.MapGroup("/v1/resources").WithTags(Collection.Tag).RejectUnknownQueryParameters();
+        var api = app.MapGroup("/v1/resources").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
 
         api.MapGet("/", ListResources).WithSparseFields<ResourceSummary>().WithName("listResources").WithSummary("List resources")
             .WithDescription("Ressources territoriales, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, kind, tag, actor, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching resource, unpaged.")
@@ -203,64 +202,25 @@ public static class ResourcesApi
         return resource is null ? Problems.NotFound(context, $"No resource has the id '{id}'.") : TypedResults.Ok(resource);
     }
 
-    public static async Task<Results<Created<ResourceResponse>, ValidationProblem, ConflictProblem>> CreateResource(
-        ResourceRequest request, IValidator<ResourceRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    private static readonly Writes<ResourceResponse> Write = new(Collection, InsertResource, UpdateResource, ReplaceLinks, ReadResource);
+
+    public static Task<Results<Created<ResourceResponse>, ValidationProblem, ConflictProblem>> CreateResource(
+        ResourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (await Validate(request, validator, context, db, ct) is { } invalid) return invalid;
         var write = ResourceWrite.From(request);
-
-        string? id;
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        await using (var transaction = await connection.BeginTransactionAsync(ct))
-        {
-            id = await Ids.ClaimAsync(request.Id, () => Ids.Slug(write.Name), candidate =>
-                connection.ExecuteScalarAsync<string?>(new CommandDefinition(InsertResource, write with { Id = candidate }, transaction, cancellationToken: ct)));
-            if (id is null)
-            {
-                return Problems.Conflict(context, $"A resource with the id '{request.Id}' already exists.", new Dictionary<string, object?> { ["existingId"] = request.Id });
-            }
-            await connection.ExecuteAsync(new CommandDefinition(ReplaceLinks, write with { Id = id }, transaction, cancellationToken: ct));
-            await transaction.CommitAsync(ct);
-        }
-
-        var created = (await ReadResource(db, id, ct))!;
-        return TypedResults.Created($"/v1/resources/{id}", created);
+        return Write.CreateAsync(context, db, request.Id, () => Ids.Slug(write.Name), id => write with { Id = id }, ct);
     }
 
     public static async Task<Results<Ok<ResourceResponse>, ValidationProblem, NotFoundProblem>> ReplaceResource(
-        string id, ResourceRequest request, IValidator<ResourceRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+        string id, ResourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (await Validate(request, validator, context, db, ct) is { } invalid) return invalid;
         if (Ids.CheckUnchanged(context, request.Id, id) is { } changed) return changed;
-        var write = ResourceWrite.From(request) with { Id = id };
-
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        await using (var transaction = await connection.BeginTransactionAsync(ct))
-        {
-            var updated = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(UpdateResource, write, transaction, cancellationToken: ct));
-            if (updated is null) return Problems.NotFound(context, $"No resource has the id '{id}'.");
-            await connection.ExecuteAsync(new CommandDefinition(ReplaceLinks, write, transaction, cancellationToken: ct));
-            await transaction.CommitAsync(ct);
-        }
-
-        var replaced = (await ReadResource(db, id, ct))!;
-        return TypedResults.Ok(replaced);
+        return await Write.ReplaceAsync(context, db, id, ResourceWrite.From(request) with { Id = id }, ct);
     }
 
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteResource(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.DeleteUnlessReferencedAsync(context, db, Collection.Name, id, DeleteResourceAndLeaveTombstone, ct);
-
-    private static async Task<ValidationProblem?> Validate(
-        ResourceRequest request, IValidator<ResourceRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var result = await validator.ValidateAsync(request, ct);
-        if (!result.IsValid) return Problems.Validation(context, result.ToDictionary());
-        return await References.CheckAsync(context, db, ct,
-            References.Field.One("territoryId", TerritoriesApi.Collection.Name, request.TerritoryId),
-            new References.Field("actorIds", ActorsApi.Collection.Name, request.ActorIds),
-            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
-    }
 
     private static async Task<Ok<Page<ResourceSummary>>> ReadPage(
         HttpContext context, NpgsqlDataSource db, ListQuery<SummaryRow> list, object filters, CancellationToken ct)

@@ -96,7 +96,7 @@ public static class SessionExamples
         ["title"] = "One or more fields are invalid.",
         ["status"] = 400,
         ["instance"] = "/v1/sessions.ics",
-        ["errors"] = new JsonObject { ["from"] = new JsonArray("'2019-10-32' is not a valid value for from.") },
+        ["errors"] = new JsonObject { ["from"] = new JsonArray("'2019-10-32' is not a valid value for from: expected a date (YYYY-MM-DD).") },
         ["traceId"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
     };
 }

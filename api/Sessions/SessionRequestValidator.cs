@@ -1,10 +1,15 @@
 using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Observatoire.Api.Actors;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Sessions;
 
-public sealed class SessionRequestValidator : AbstractValidator<SessionRequest>
+public sealed class SessionRequestValidator : AbstractValidator<SessionRequest>, IReferenceCheck<SessionRequest>
 {
     public SessionRequestValidator()
     {
@@ -40,4 +45,13 @@ public sealed class SessionRequestValidator : AbstractValidator<SessionRequest>
         });
         this.IdList(s => s.SourceIds, 50);
     }
+
+    public Task<ValidationProblem?> CheckReferencesAsync(SessionRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        References.CheckAsync(context, db, ct,
+        [
+            References.Field.One("territoryId", TerritoriesApi.Collection.Name, request.TerritoryId),
+            References.Field.One("partnerActorId", ActorsApi.Collection.Name, request.PartnerActorId),
+            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds),
+            .. (request.Speakers ?? []).Select((s, i) => References.Field.One($"speakers[{i}].actorId", ActorsApi.Collection.Name, s.ActorId)),
+        ]);
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Dapper;
-using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Actors;
@@ -21,7 +20,7 @@ public static class SessionsApi
     public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder app)
     {
         app.AddCollection(Collection);
-        var api = app.MapGroup("/v1/sessions").WithTags(Collection.Tag).RejectUnknownQueryParameters();
+        var api = app.MapGroup("/v1/sessions").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
 
         api.MapGet("/", ListSessions).WithSparseFields<SessionSummary>().WithName("listSessions").WithSummary("List sessions")
             .WithDescription("Séances de l'observatoire, ordered by number (sessions without a number last) then id, paged with an opaque cursor (links.next and the Link header). " +
@@ -102,8 +101,6 @@ public static class SessionsApi
         ["updatedAt"] = new("s.updated_at", "timestamptz", r => r.UpdatedAt),
         ["relevance"] = new("coalesce(ts_rank(s.search, to_tsquery('observatoire', @query)), 0)", "real", r => r.Rank),
     };
-
-    private static readonly Querying.Sort<SummaryRow> DefaultOrder = new([("number", SortKeys["number"], false), ("id", SortKeys["id"], false)]);
 
     private static string SelectSummaries(Querying.Sort<SummaryRow> sort, bool after) => $"""
         select {SummaryColumns}
@@ -339,59 +336,27 @@ public static class SessionsApi
         return session is null ? Problems.NotFound(context, $"No session has the id '{id}'.") : TypedResults.Ok(session);
     }
 
-    public static async Task<Results<Created<SessionResponse>, ValidationProblem, ConflictProblem>> CreateSession(
-        SessionRequest request, IValidator<SessionRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    private static readonly Writes<SessionResponse> Write = new(Collection, InsertSession, UpdateSession, ReplaceOwned, ReadSession);
+
+    public static Task<Results<Created<SessionResponse>, ValidationProblem, ConflictProblem>> CreateSession(
+        SessionRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (await Validate(request, validator, context, db, ct) is { } invalid) return invalid;
         var write = SessionWrite.From(request);
-
-        string? id;
-        try
-        {
-            await using var connection = await db.OpenConnectionAsync(ct);
-            await using var transaction = await connection.BeginTransactionAsync(ct);
-            id = await Ids.ClaimAsync(request.Id, () => write.Number is { } n ? $"seance-{n:00}" : $"seance-{Ids.RandomChars(8)}", candidate =>
-                connection.ExecuteScalarAsync<string?>(new CommandDefinition(InsertSession, write with { Id = candidate }, transaction, cancellationToken: ct)));
-            if (id is null)
-            {
-                return Problems.Conflict(context, $"A session with the id '{request.Id}' already exists.", new Dictionary<string, object?> { ["existingId"] = request.Id });
-            }
-            await connection.ExecuteAsync(new CommandDefinition(ReplaceOwned, write with { Id = id }, transaction, cancellationToken: ct));
-            await transaction.CommitAsync(ct);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == NumberConstraint)
-        {
-            return await NumberTaken(context, db, write.Number!.Value, ct);
-        }
-
-        var created = (await ReadSession(db, id, ct))!;
-        return TypedResults.Created($"/v1/sessions/{id}", created);
+        return Write.CreateAsync(context, db, request.Id, () => write.Number is { } n ? $"seance-{n:00}" : $"seance-{Ids.RandomChars(8)}",
+            id => write with { Id = id }, ct, unique: NumberUnique(context, db, write, ct));
     }
 
     public static async Task<Results<Ok<SessionResponse>, ValidationProblem, NotFoundProblem, ConflictProblem>> ReplaceSession(
-        string id, SessionRequest request, IValidator<SessionRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+        string id, SessionRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (await Validate(request, validator, context, db, ct) is { } invalid) return invalid;
         if (Ids.CheckUnchanged(context, request.Id, id) is { } changed) return changed;
         var write = SessionWrite.From(request) with { Id = id };
-
-        try
-        {
-            await using var connection = await db.OpenConnectionAsync(ct);
-            await using var transaction = await connection.BeginTransactionAsync(ct);
-            var updated = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(UpdateSession, write, transaction, cancellationToken: ct));
-            if (updated is null) return Problems.NotFound(context, $"No session has the id '{id}'.");
-            await connection.ExecuteAsync(new CommandDefinition(ReplaceOwned, write, transaction, cancellationToken: ct));
-            await transaction.CommitAsync(ct);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == NumberConstraint)
-        {
-            return await NumberTaken(context, db, write.Number!.Value, ct);
-        }
-
-        var replaced = (await ReadSession(db, id, ct))!;
-        return TypedResults.Ok(replaced);
+        return await Write.ReplaceAsync(context, db, id, write, ct, check: null, unique: NumberUnique(context, db, write, ct));
     }
+
+    // The number is unique: a taken one is a 409 naming the session that has it.
+    private static Writes<SessionResponse>.Unique NumberUnique(HttpContext context, NpgsqlDataSource db, SessionWrite write, CancellationToken ct) =>
+        new(NumberConstraint, () => NumberTaken(context, db, write.Number!.Value, ct));
 
     public static Task<Results<NoContent, NotFoundProblem>> DeleteSession(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
@@ -464,21 +429,6 @@ public static class SessionsApi
         await using var connection = await db.OpenConnectionAsync(ct);
         var existing = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(SessionWithNumber, new { number }, cancellationToken: ct));
         return Problems.Conflict(context, $"The session '{existing}' already has the number {number}.", new Dictionary<string, object?> { ["existingId"] = existing });
-    }
-
-    private static async Task<ValidationProblem?> Validate(
-        SessionRequest request, IValidator<SessionRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var result = await validator.ValidateAsync(request, ct);
-        if (!result.IsValid) return Problems.Validation(context, result.ToDictionary());
-        var speakers = request.Speakers ?? [];
-        return await References.CheckAsync(context, db, ct,
-        [
-            References.Field.One("territoryId", TerritoriesApi.Collection.Name, request.TerritoryId),
-            References.Field.One("partnerActorId", ActorsApi.Collection.Name, request.PartnerActorId),
-            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds),
-            .. speakers.Select((s, i) => References.Field.One($"speakers[{i}].actorId", ActorsApi.Collection.Name, s.ActorId)),
-        ]);
     }
 
     private static async Task<SessionResponse?> ReadSession(NpgsqlDataSource db, string id, CancellationToken ct)

@@ -1,5 +1,4 @@
 using Dapper;
-using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Infrastructure;
@@ -17,7 +16,7 @@ public static class SourcesApi
     public static IEndpointRouteBuilder MapSourcesApi(this IEndpointRouteBuilder app)
     {
         app.AddCollection(Collection);
-        var api = app.MapGroup("/v1/sources").WithTags(Collection.Tag).RejectUnknownQueryParameters();
+        var api = app.MapGroup("/v1/sources").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
 
         api.MapGet("/", ListSources).WithSparseFields<SourceResponse>().WithName("listSources").WithSummary("List sources")
             .WithDescription("The public pages, documents, repositories and packages that facts come from, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filter: updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching source, unpaged.")
@@ -155,44 +154,20 @@ public static class SourcesApi
         return source is null ? Problems.NotFound(context, $"No source has the id '{id}'.") : TypedResults.Ok(source);
     }
 
-    public static async Task<Results<Created<SourceResponse>, ValidationProblem, ConflictProblem>> CreateSource(
-        SourceRequest request, IValidator<SourceRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    private static readonly Writes<SourceResponse> Write = new(Collection, InsertSource, UpdateSource, null, ReadSource);
+
+    public static Task<Results<Created<SourceResponse>, ValidationProblem, ConflictProblem>> CreateSource(
+        SourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        var result = await validator.ValidateAsync(request, ct);
-        if (!result.IsValid) return Problems.Validation(context, result.ToDictionary());
         var write = SourceWrite.From(request);
-
-        string? id;
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        {
-            id = await Ids.ClaimAsync(request.Id, () => Ids.Slug(write.Title ?? HostOf(write.Url)), candidate =>
-                connection.ExecuteScalarAsync<string?>(new CommandDefinition(InsertSource, write with { Id = candidate }, cancellationToken: ct)));
-        }
-        if (id is null)
-        {
-            return Problems.Conflict(context, $"A source with the id '{request.Id}' already exists.", new Dictionary<string, object?> { ["existingId"] = request.Id });
-        }
-
-        var created = (await ReadSource(db, id, ct))!;
-        return TypedResults.Created($"/v1/sources/{id}", created);
+        return Write.CreateAsync(context, db, request.Id, () => Ids.Slug(write.Title ?? HostOf(write.Url)), id => write with { Id = id }, ct);
     }
 
     public static async Task<Results<Ok<SourceResponse>, ValidationProblem, NotFoundProblem>> ReplaceSource(
-        string id, SourceRequest request, IValidator<SourceRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+        string id, SourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        var result = await validator.ValidateAsync(request, ct);
-        if (!result.IsValid) return Problems.Validation(context, result.ToDictionary());
         if (Ids.CheckUnchanged(context, request.Id, id) is { } changed) return changed;
-        var write = SourceWrite.From(request) with { Id = id };
-
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        {
-            var updated = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(UpdateSource, write, cancellationToken: ct));
-            if (updated is null) return Problems.NotFound(context, $"No source has the id '{id}'.");
-        }
-
-        var replaced = (await ReadSource(db, id, ct))!;
-        return TypedResults.Ok(replaced);
+        return await Write.ReplaceAsync(context, db, id, SourceWrite.From(request) with { Id = id }, ct);
     }
 
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteSource(

@@ -1,7 +1,5 @@
 using Dapper;
-using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using Observatoire.Api.Database;
 using Observatoire.Api.Figures;
@@ -22,7 +20,7 @@ public static class TerritoriesApi
     public static IEndpointRouteBuilder MapTerritoriesApi(this IEndpointRouteBuilder app)
     {
         app.AddCollection(Collection);
-        var api = app.MapGroup("/v1/territories").WithTags(Collection.Tag).RejectUnknownQueryParameters();
+        var api = app.MapGroup("/v1/territories").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
 
         api.MapGet("/", ListTerritories).WithName("listTerritories").WithSummary("List territories")
             .WithDescription("Territoires d'industrie of both phases, ordered by id, paged with an opaque cursor (links.next and the Link header).")
@@ -141,8 +139,6 @@ public static class TerritoriesApi
         order by c.insee_code
         limit @take + 1
         """;
-
-    private const string UnknownRegions = "select array(select unnest(@codes::text[]) except select code from regions)";
 
     private const string InsertTerritory = """
         insert into territories (id, phase, code, name, region_codes, department_codes, commune_count, population, latitude, longitude, studied)
@@ -277,72 +273,34 @@ public static class TerritoriesApi
         return TypedResults.Ok(Paging.ToPage(context, rows, take, c => [c.InseeCode], c => c));
     }
 
-    public static async Task<Results<Created<TerritoryResponse>, ValidationProblem, ConflictProblem>> CreateTerritory(
-        TerritoryRequest request, IValidator<TerritoryRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    private static readonly Writes<TerritoryResponse> Write = new(Collection, InsertTerritory, UpdateTerritory, ReplaceMembers, ReadTerritory);
+
+    public static Task<Results<Created<TerritoryResponse>, ValidationProblem, ConflictProblem>> CreateTerritory(
+        TerritoryRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (await Validate(request, validator, context, db, ct) is { } invalid) return invalid;
+        // The id is derived from the phase and the code, so it is always the one requested.
         var write = TerritoryWrite.From(request);
-
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        await using (var transaction = await connection.BeginTransactionAsync(ct))
-        {
-            var inserted = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(InsertTerritory, write, transaction, cancellationToken: ct));
-            if (inserted is null)
-            {
-                return Problems.Conflict(context, $"A territory with code '{write.Code}' already exists in phase {write.Phase}.",
-                    new Dictionary<string, object?> { ["existingId"] = write.Id });
-            }
-            await connection.ExecuteAsync(new CommandDefinition(ReplaceMembers, write, transaction, cancellationToken: ct));
-            await transaction.CommitAsync(ct);
-        }
-
-        var created = (await ReadTerritory(db, write.Id, ct))!;
-        return TypedResults.Created($"/v1/territories/{created.Id}", created);
+        return Write.CreateAsync(context, db, write.Id, () => write.Id, _ => write, ct,
+            takenDetail: $"A territory with code '{write.Code}' already exists in phase {write.Phase}.");
     }
 
     /// <param name="id">Territory id; it must be the one the body's phase and code give.</param>
     public static async Task<Results<Ok<TerritoryResponse>, ValidationProblem, NotFoundProblem>> ReplaceTerritory(
-        string id, TerritoryRequest request, IValidator<TerritoryRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+        string id, TerritoryRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (await Validate(request, validator, context, db, ct) is { } invalid) return invalid;
         var write = TerritoryWrite.From(request);
         if (write.Id != id)
         {
             return Problems.Validation(context, "code",
                 $"Phase {write.Phase} and code '{write.Code}' identify the territory '{write.Id}', not '{id}': the phase and the code cannot change.");
         }
-
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        await using (var transaction = await connection.BeginTransactionAsync(ct))
-        {
-            var updated = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(UpdateTerritory, write, transaction, cancellationToken: ct));
-            if (updated is null) return Problems.NotFound(context, $"No territory has the id '{id}'.");
-            await connection.ExecuteAsync(new CommandDefinition(ReplaceMembers, write, transaction, cancellationToken: ct));
-            await transaction.CommitAsync(ct);
-        }
-
-        var replaced = (await ReadTerritory(db, id, ct))!;
-        return TypedResults.Ok(replaced);
+        return await Write.ReplaceAsync(context, db, id, write, ct);
     }
 
     /// <param name="id">Territory id.</param>
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteTerritory(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.DeleteUnlessReferencedAsync(context, db, Collection.Name, id, DeleteTerritoryAndLeaveTombstone, ct);
-
-    private static async Task<ValidationProblem?> Validate(
-        TerritoryRequest request, IValidator<TerritoryRequest> validator, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var result = await validator.ValidateAsync(request, ct);
-        if (!result.IsValid) return Problems.Validation(context, result.ToDictionary());
-
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        {
-            var unknown = await connection.ExecuteScalarAsync<string[]>(new CommandDefinition(UnknownRegions, new { codes = request.RegionCodes!.ToArray() }, cancellationToken: ct));
-            if (unknown is { Length: > 0 }) return Problems.Validation(context, "regionCodes", $"Unknown region code(s): {string.Join(", ", unknown)}.");
-        }
-        return await References.CheckAsync(context, db, ct, new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
-    }
 
     private static async Task<TerritoryResponse?> ReadTerritory(NpgsqlDataSource db, string id, CancellationToken ct)
     {

@@ -1,11 +1,15 @@
+using Dapper;
 using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
 using Observatoire.Api.Database;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Sources;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Territories;
 
-public sealed class TerritoryRequestValidator : AbstractValidator<TerritoryRequest>
+public sealed class TerritoryRequestValidator : AbstractValidator<TerritoryRequest>, IReferenceCheck<TerritoryRequest>
 {
     public TerritoryRequestValidator()
     {
@@ -30,6 +34,17 @@ public sealed class TerritoryRequestValidator : AbstractValidator<TerritoryReque
             .Must(c => c!.Select(x => x?.InseeCode).Distinct().Count() == c!.Count).When(t => t.Communes is not null).WithMessage("Each INSEE code may appear once.");
         RuleForEach(t => t.Communes).NotNull().SetValidator(new CommuneValidator());
         this.IdList(t => t.SourceIds, 50);
+    }
+    private const string UnknownRegions = "select array(select unnest(@codes::text[]) except select code from regions)";
+
+    public async Task<ValidationProblem?> CheckReferencesAsync(TerritoryRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        {
+            var unknown = await connection.ExecuteScalarAsync<string[]>(new CommandDefinition(UnknownRegions, new { codes = request.RegionCodes!.ToArray() }, cancellationToken: ct));
+            if (unknown is { Length: > 0 }) return Problems.Validation(context, "regionCodes", $"Unknown region code(s): {string.Join(", ", unknown)}.");
+        }
+        return await References.CheckAsync(context, db, ct, new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
     }
 }
 
@@ -59,4 +74,5 @@ public sealed class CommuneValidator : AbstractValidator<Commune>
         RuleFor(x => x.InseeCode).NotEmpty().Matches(Codes.Commune).WithMessage("An INSEE commune code is 5 characters, e.g. 90010 or 2A004.");
         RuleFor(x => x.Name).NotEmpty().MaximumLength(200);
     }
+
 }

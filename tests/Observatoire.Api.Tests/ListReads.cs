@@ -88,12 +88,15 @@ public static partial class ListReads
     private static string CsvField(JsonNode? value, char delimiter) => value switch
     {
         null => "",
-        JsonArray list => string.Join("|", list.Select(v => (string?)v)),
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => (string)v!,
+        JsonArray list => CsvText(string.Join("|", list.Select(v => (string?)v))),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => CsvText((string)v!),
         JsonValue v when v.GetValueKind() == JsonValueKind.Number => delimiter == ';' ? v.ToJsonString().Replace('.', ',') : v.ToJsonString(),
         JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => (bool)v ? "true" : "false",
         _ => throw new AssertionException($"No CSV form for {value.ToJsonString()}"),
     };
+
+    /// <summary>A text cell as an export writes it: after a single quote when a spreadsheet would run it as a formula.</summary>
+    public static string CsvText(string text) => text.Length > 0 && "=+-@\t\r".Contains(text[0]) ? "'" + text : text;
 
     /// <summary>
     /// Asserts that a conditional GET with the ETag of a first read answers 304 without a body. The snapshot behind

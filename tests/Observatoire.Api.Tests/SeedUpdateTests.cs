@@ -47,6 +47,26 @@ public sealed class SeedUpdateTests
         Assert.That((long)(await count.ExecuteScalarAsync())!, Is.Zero, "a commune the seeds no longer list is removed");
     }
 
+    [TestCase("Ville,TI9999,Ville,27\n", "a row with fields missing")]
+    [TestCase("Ville,TI9999,\"Ville\"x,27,,,,,,,,\n", "text after a closing quote")]
+    [TestCase("Ville,TI9999,\"Ville,27,,,,,,,,\n", "a quote never closed")]
+    public async Task A_seed_file_with_a_malformed_row_stops_the_loading_naming_the_file(string line, string why)
+    {
+        var broken = Path.Combine(Path.GetTempPath(), $"observatoire-seeds-{Guid.NewGuid():N}");
+        CopyDirectory(Seeder.DefaultDirectory, broken);
+        await using var dataSource = NpgsqlDataSource.Create(TestApi.Database.ConnectionString);
+        try
+        {
+            await File.AppendAllTextAsync(Path.Combine(broken, "territories", "territoires_etudies.csv"), line);
+            var error = Assert.ThrowsAsync<InvalidDataException>(() => Seeder.SeedAsync(dataSource, broken), why);
+            Assert.That(error!.Message, Does.StartWith("territoires_etudies.csv: "), why);
+        }
+        finally
+        {
+            Directory.Delete(broken, recursive: true);
+        }
+    }
+
     private const string PauTerritory2023 = "2023-ti-7510";
 
     private static async Task<Dictionary<string, long>> Versions(NpgsqlDataSource dataSource)

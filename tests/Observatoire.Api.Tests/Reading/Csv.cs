@@ -1,42 +1,22 @@
 using System.Text;
+using CsvHelper;
 
 namespace Observatoire.Api.Tests.Reading;
 
-/// <summary>An RFC 4180 reader for checking exports (quoted fields, doubled quotes, CRLF).</summary>
+/// <summary>Reads exports back, strictly: malformed quoting or a ragged row fails the test.</summary>
 public static class Csv
 {
     public static List<string[]> Parse(string text, char delimiter)
     {
+        using var reader = CsvReader.Create(Encoding.UTF8.GetBytes(text), CsvReaderOptions.Default with
+        {
+            Separator = delimiter,
+            HasHeader = false,
+            MalformedData = CsvMalformedDataHandling.Throw,
+            FieldCountMismatch = CsvFieldCountHandling.Throw,
+        });
         var rows = new List<string[]>();
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (quoted)
-            {
-                if (c != '"') field.Append(c);
-                else if (i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
-                else quoted = false;
-            }
-            else if (c == '"') quoted = true;
-            else if (c == delimiter) { fields.Add(field.ToString()); field.Clear(); }
-            else if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
-            {
-                fields.Add(field.ToString());
-                field.Clear();
-                rows.Add([.. fields]);
-                fields.Clear();
-                i++;
-            }
-            else field.Append(c);
-        }
-        if (field.Length > 0 || fields.Count > 0)
-        {
-            fields.Add(field.ToString());
-            rows.Add([.. fields]);
-        }
+        foreach (var record in reader) rows.Add(record.ToArray());
         return rows;
     }
 }

@@ -90,6 +90,69 @@ public sealed class ExportTests
         });
     }
 
+    [Test]
+    public async Task A_text_cell_a_spreadsheet_would_run_as_a_formula_starts_with_a_quote_while_negative_numbers_stay_numbers()
+    {
+        var territory = await Records.NewTerritory();
+        string[] labels = ["=HYPERLINK(\"http://example.invalid\";\"clic\")", "+33 emplois", "-12 % sur un an", "@SUM(A1:A2)", "Emplois - industrie"];
+        foreach (var label in labels)
+        {
+            var figure = Records.Figure(territory);
+            figure["label"] = label;
+            figure["valueText"] = "-12,5 %";
+            figure["valueNumeric"] = -12.5m;
+            await Records.CreateId("figures", figure);
+        }
+
+        var response = await _client.GetAsync($"/v1/figures?territory={territory}&format=csv");
+        var text = Encoding.UTF8.GetString(await response.Content.ReadAsByteArrayAsync()).TrimStart('\uFEFF');
+        var rows = Csv.Parse(text, ';');
+        var header = rows[0].ToList();
+        var json = await Records.ReadAll(_client, $"/v1/figures?territory={territory}");
+        Assert.Multiple(() =>
+        {
+            Assert.That(rows.Skip(1).Select(r => r[header.IndexOf("label")]),
+                Is.EquivalentTo(new[] { "'=HYPERLINK(\"http://example.invalid\";\"clic\")", "'+33 emplois", "'-12 % sur un an", "'@SUM(A1:A2)", "Emplois - industrie" }));
+            Assert.That(text, Does.Contain("\"'=HYPERLINK(\"\"http://example.invalid\"\";\"\"clic\"\")\""), "quoted, inner quotes doubled, after the single quote");
+            Assert.That(rows.Skip(1).Select(r => r[header.IndexOf("valueText")]), Is.All.EqualTo("'-12,5 %"));
+            Assert.That(rows.Skip(1).Select(r => r[header.IndexOf("valueNumeric")]), Is.All.EqualTo("-12,5"));
+            Assert.That(text, Does.Contain(";\"'-12,5 %\";-12,5;"), "the escaped text quoted, the number bare: a number for the spreadsheet");
+            Assert.That(json.Select(f => (string?)f["label"]), Is.EquivalentTo(labels), "JSON keeps the text as written");
+        });
+    }
+
+    [TestCase("", ';', "-12,5")]
+    [TestCase("&delimiter=semicolon", ';', "-12,5")]
+    [TestCase("&delimiter=;", ';', "-12,5")]
+    [TestCase("&delimiter=comma", ',', "-12.5")]
+    [TestCase("&delimiter=tab", '\t', "-12.5")]
+    [TestCase("&delimiter=pipe", '|', "-12.5")]
+    public async Task Each_delimiter_separates_the_cells_quotes_those_holding_it_and_only_the_semicolon_brings_decimal_commas(string option, char delimiter, string number)
+    {
+        var territory = await Records.NewTerritory();
+        var label = "Part; \"industrie\", tab\there | pipe\r\nsecond line\rthird\nfourth";
+        var figure = Records.Figure(territory);
+        figure["label"] = label;
+        figure["valueNumeric"] = -12.5m;
+        await Records.CreateId("figures", figure);
+
+        var response = await _client.GetAsync($"/v1/figures?territory={territory}&format=csv{option.Replace(";", "%3B")}");
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        var text = Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3);
+        var rows = Csv.Parse(text, delimiter);
+        Assert.Multiple(() =>
+        {
+            Assert.That(bytes.Take(3), Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }), "a byte order mark");
+            Assert.That(text.Split("\r\n")[0], Is.EqualTo(string.Join(delimiter, "id", "territoryId", "label", "valueText", "valueNumeric", "unit", "referenceDate", "sourceIds", "createdAt", "updatedAt", "version")));
+            Assert.That(rows, Has.Count.EqualTo(2));
+            Assert.That(rows[1], Has.Length.EqualTo(11));
+            Assert.That(rows[1][2], Is.EqualTo(label));
+            Assert.That(text, Does.Contain(delimiter + "\"" + label.Replace("\"", "\"\"") + "\"" + delimiter), "RFC 4180: quoted, inner quotes doubled, line breaks kept");
+            Assert.That(rows[1][4], Is.EqualTo(number));
+            Assert.That(text, Does.EndWith("\r\n"));
+        });
+    }
+
     [TestCase("format=xml", "format")]
     [TestCase("format=ics", "format")]
     [TestCase("format=csv&delimiter=x", "delimiter")]

@@ -39,11 +39,14 @@ public sealed class LargeExportTests
             await generate.ExecuteNonQueryAsync();
         }
 
-        // Read the export as a stream, line by line, as a partner's importer would.
+        // Read the export as a stream, as a partner's importer would: with only its first line read, the
+        // database is still sending rows, so the export is written as they come, not gathered first.
         using var response = await client.GetAsync("/v1/territories?format=csv", HttpCompletionOption.ResponseHeadersRead);
         await using var body = await response.Content.ReadAsStreamAsync();
         using var reader = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        var text = await reader.ReadToEndAsync();
+        var first = await reader.ReadLineAsync();
+        Assert.That(await ExportQueriesRunning(connectionString), Is.EqualTo(1), "the export query still runs once the first line is out");
+        var text = first + "\r\n" + await reader.ReadToEndAsync();
         var csv = Csv.Parse(text, ';');
         Assert.That(csv, Has.Count.EqualTo(Rows + 1));
 
@@ -64,5 +67,16 @@ public sealed class LargeExportTests
             next = (string?)page["links"]!["next"];
         }
         Assert.That(line, Is.EqualTo(Rows + 1), "the JSON pages hold as many rows as the CSV");
+    }
+
+    private static async Task<long> ExportQueriesRunning(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("""
+            select count(*) from pg_stat_activity
+            where datname = current_database() and pid <> pg_backend_pid() and state = 'active' and query ilike '%from territories%'
+            """, connection);
+        return (long)(await count.ExecuteScalarAsync())!;
     }
 }

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace Observatoire.Api.Infrastructure;
+
+/// <summary>
+/// The create and replace of a collection, written once; the collection gives its SQL, which stays beside its
+/// handlers. Each write is one transaction: the record's statement, then its links (replaced whole), then the
+/// commit; the record is read back afterwards. Deletes are <see cref="References.DeleteAsync"/> and
+/// <see cref="References.DeleteUnlessReferencedAsync"/>. Requests arrive validated (<see cref="RequestValidation"/>).
+/// </summary>
+/// <param name="collection">The collection: its path under /v1 and its noun in messages.</param>
+/// <param name="insertSql">Inserts the record with @Id unless the id is taken, and returns the id (no row when taken).</param>
+/// <param name="updateSql">Updates the record with @Id and returns a value of it (no row when there is no such record).</param>
+/// <param name="linksSql">Replaces the record's links with @Id, or null when it has none.</param>
+/// <param name="read">Reads the record as the API returns it.</param>
+public sealed class Writes<TResponse>(
+    Collection collection, string insertSql, string updateSql, string? linksSql,
+    Func<NpgsqlDataSource, string, CancellationToken, Task<TResponse?>> read) where TResponse : class
+{
+    private readonly string noun = collection.Noun;
+
+    /// <summary>A unique constraint besides the id, and the 409 that says who holds the value.</summary>
+    public sealed record Unique(string Constraint, Func<Task<ConflictProblem>> Taken);
+
+    /// <summary>
+    /// Creates the record with the id requested, or else with the first free id from <paramref name="generate"/>:
+    /// 409 (with existingId) when the requested id is taken.
+    /// </summary>
+    /// <param name="parameters">The SQL parameters for a candidate id.</param>
+    /// <param name="takenDetail">The 409's detail, when the default one does not fit.</param>
+    public async Task<Results<Created<TResponse>, ValidationProblem, ConflictProblem>> CreateAsync(
+        HttpContext context, NpgsqlDataSource db, string? requestedId, Func<string> generate, Func<string, object> parameters,
+        CancellationToken ct, string? takenDetail = null, Unique? unique = null)
+    {
+        string? id;
+        try
+        {
+            await using var connection = await db.OpenConnectionAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            id = await Ids.ClaimAsync(requestedId, generate, candidate =>
+                connection.ExecuteScalarAsync<string?>(new CommandDefinition(insertSql, parameters(candidate), transaction, cancellationToken: ct)));
+            if (id is null)
+            {
+                var article = "aeiou".Contains(noun[0]) ? "An" : "A";
+                return Problems.Conflict(context, takenDetail ?? $"{article} {noun} with the id '{requestedId}' already exists.",
+                    new Dictionary<string, object?> { ["existingId"] = requestedId });
+            }
+            if (linksSql is not null) await connection.ExecuteAsync(new CommandDefinition(linksSql, parameters(id), transaction, cancellationToken: ct));
+            await transaction.CommitAsync(ct);
+        }
+        catch (PostgresException e) when (IsTaken(e, unique))
+        {
+            return await unique!.Taken();
+        }
+
+        var created = (await read(db, id, ct))!;
+        return TypedResults.Created($"/v1/{collection.Name}/{id}", created);
+    }
+
+    /// <summary>
+    /// Replaces the record <paramref name="id"/>: 404 when there is none. <paramref name="check"/> sees the value
+    /// the update returned and may refuse the write (400), which is then rolled back.
+    /// </summary>
+    public async Task<Results<Ok<TResponse>, ValidationProblem, NotFoundProblem>> ReplaceAsync(
+        HttpContext context, NpgsqlDataSource db, string id, object parameters, CancellationToken ct, Func<string, ValidationProblem?>? check = null) =>
+        (await ReplaceAsync(context, db, id, parameters, ct, check, unique: null)).Result switch
+        {
+            Ok<TResponse> replaced => replaced,
+            ValidationProblem invalid => invalid,
+            NotFoundProblem missing => missing,
+            var other => throw new UnreachableException($"A replace without a unique constraint returned {other.GetType().Name}."),
+        };
+
+    /// <summary>As the other overload, for a collection with a unique constraint besides the id: 409 when its value is taken.</summary>
+    public async Task<Results<Ok<TResponse>, ValidationProblem, NotFoundProblem, ConflictProblem>> ReplaceAsync(
+        HttpContext context, NpgsqlDataSource db, string id, object parameters, CancellationToken ct, Func<string, ValidationProblem?>? check, Unique? unique)
+    {
+        try
+        {
+            await using var connection = await db.OpenConnectionAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            var updated = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(updateSql, parameters, transaction, cancellationToken: ct));
+            if (updated is null) return Problems.NotFound(context, $"No {noun} has the id '{id}'.");
+            if (check?.Invoke(updated) is { } refused) return refused;
+            if (linksSql is not null) await connection.ExecuteAsync(new CommandDefinition(linksSql, parameters, transaction, cancellationToken: ct));
+            await transaction.CommitAsync(ct);
+        }
+        catch (PostgresException e) when (IsTaken(e, unique))
+        {
+            return await unique!.Taken();
+        }
+
+        var replaced = (await read(db, id, ct))!;
+        return TypedResults.Ok(replaced);
+    }
+
+    private static bool IsTaken(PostgresException e, Unique? unique) =>
+        unique is not null && e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == unique.Constraint;
+}
