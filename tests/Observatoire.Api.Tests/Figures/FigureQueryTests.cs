@@ -119,16 +119,6 @@ public sealed class FigureQueryTests
     }
 
     [Test]
-    public async Task UpdatedSince_lists_only_the_figures_changed_after_that_instant()
-    {
-        var territory = await Records.NewTerritory();
-        var earlier = await Records.Create("figures", Figure(territory));
-        var later = await Records.CreateId("figures", Figure(territory));
-        var since = Uri.EscapeDataString(((DateTime)earlier["updatedAt"]!).ToString("O"));
-        Assert.That(await ListReads.Ids(_client, $"/v1/figures?territory={territory}&updatedSince={since}"), Is.EqualTo(new[] { later }));
-    }
-
-    [Test]
     public async Task A_csv_export_holds_what_the_json_pages_hold_decimals_and_sources_included()
     {
         var territory = await Records.NewTerritory();
@@ -147,8 +137,6 @@ public sealed class FigureQueryTests
         ListReads.AssertCsvHoldsJson(csvWithCommas, await Records.ReadAll(_client, $"/v1/territories/{territory}/figures"), ',');
     }
 
-    [TestCase("/v1/figures?territory=2018-ti1104")]
-    [TestCase("/v1/figures/nord-franche-comte-emplois-industriels-2019")]
     [TestCase("/v1/territories/2018-ti1104/figures?format=csv")]
     public async Task A_read_carries_validators_and_an_unchanged_one_answers_304(string url)
     {

@@ -131,23 +131,6 @@ public sealed class ProjectTests
     }
 
     [Test]
-    public async Task Creating_a_taken_id_is_a_409_problem()
-    {
-        var id = await Records.CreateId("projects", Records.Project("2018-ti2707"));
-        var body = await (await _writer.PostJson("/v1/projects", Records.Project("2018-ti2707", id: id))).ShouldBeProblem(409);
-        Assert.That((string?)body["existingId"], Is.EqualTo(id));
-    }
-
-    [Test]
-    public async Task Writes_without_an_api_key_are_401_problems()
-    {
-        var id = await Records.CreateId("projects", Records.Project("2018-ti2707"));
-        await (await _anonymous.PostJson("/v1/projects", Records.Project("2018-ti2707"))).ShouldBeProblem(401);
-        await (await _anonymous.PutJson($"/v1/projects/{id}", Records.Project("2018-ti2707", id: id))).ShouldBeProblem(401);
-        await (await _anonymous.DeleteAsync($"/v1/projects/{id}")).ShouldBeProblem(401);
-    }
-
-    [Test]
     public async Task Malformed_json_and_wrong_types_are_400_problems()
     {
         await (await _writer.PostAsync("/v1/projects", HttpAssertions.RawJson("{\"name\": }"))).ShouldBeProblem(400);
@@ -179,15 +162,6 @@ public sealed class ProjectTests
         });
         // Nothing refers to the resource any more: it can go.
         Assert.That((await _writer.DeleteAsync($"/v1/resources/{resource}")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
-    }
-
-    [Test]
-    public async Task Replacing_an_unknown_project_is_a_404_problem_and_an_invalid_one_a_400()
-    {
-        var id = Records.FreshId("project");
-        await (await _writer.PutJson($"/v1/projects/{id}", Records.Project("2018-ti2707", id: id))).ShouldBeProblem(404);
-        var existing = await Records.CreateId("projects", Records.Project("2018-ti2707"));
-        await (await _writer.PutJson($"/v1/projects/{existing}", Records.Project("2018-ti0000", id: existing))).ShouldBeValidationProblem("territoryId");
     }
 
     [Test]

@@ -133,16 +133,6 @@ public sealed class ResourceQueryTests
         Assert.That(rest, Is.EqualTo(new[] { notYetServed[1], after, notYetServed[2] }), "every remaining row after the cursor, the inserted one included, once, in order");
     }
 
-    [Test]
-    public async Task A_cursor_made_under_one_sort_is_refused_under_another()
-    {
-        var page = await ListReads.Json(_client, "/v1/resources?sort=name&limit=2");
-        var cursor = Uri.EscapeDataString(ListReads.NextCursor(page));
-        await (await _client.GetAsync($"/v1/resources?sort=kind&cursor={cursor}")).ShouldBeValidationProblem("cursor");
-        await (await _client.GetAsync($"/v1/resources?cursor={cursor}")).ShouldBeValidationProblem("cursor");
-        Assert.That((await _client.GetAsync($"/v1/resources?sort=name&limit=2&cursor={cursor}")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
-    }
-
     [TestCase("colour=blue", "colour")]
     [TestCase("kind=spiritual", "kind")]
     [TestCase("sort=population", "sort")]
@@ -241,8 +231,6 @@ public sealed class ResourceQueryTests
         await (await _client.GetAsync("/v1/territories/2018-ti0000/resources?format=csv")).ShouldBeProblem(404);
     }
 
-    [TestCase("/v1/resources?territory=2018-ti2707&kind=human")]
-    [TestCase("/v1/resources/fc-lab-recherche-hydrogene")]
     [TestCase("/v1/territories/2018-ti2707/resources?format=csv")]
     public async Task A_read_carries_validators_and_an_unchanged_one_answers_304(string url)
     {

@@ -131,23 +131,6 @@ public sealed class ResourceTests
     }
 
     [Test]
-    public async Task Creating_a_taken_id_is_a_409_problem()
-    {
-        var id = await Records.CreateId("resources", Records.Resource("2018-ti2707"));
-        var body = await (await _writer.PostJson("/v1/resources", Records.Resource("2018-ti2707", id: id))).ShouldBeProblem(409);
-        Assert.That((string?)body["existingId"], Is.EqualTo(id));
-    }
-
-    [Test]
-    public async Task Writes_without_an_api_key_are_401_problems()
-    {
-        var id = await Records.CreateId("resources", Records.Resource("2018-ti2707"));
-        await (await _anonymous.PostJson("/v1/resources", Records.Resource("2018-ti2707"))).ShouldBeProblem(401);
-        await (await _anonymous.PutJson($"/v1/resources/{id}", Records.Resource("2018-ti2707", id: id))).ShouldBeProblem(401);
-        await (await _anonymous.DeleteAsync($"/v1/resources/{id}")).ShouldBeProblem(401);
-    }
-
-    [Test]
     public async Task Malformed_json_and_wrong_types_are_400_problems()
     {
         var body = await (await _writer.PostAsync("/v1/resources", HttpAssertions.RawJson("{\"kind\": \"natural\""))).ShouldBeProblem(400);
@@ -178,26 +161,6 @@ public sealed class ResourceTests
             Assert.That(body["actors"].Ids(), Is.EqualTo(new[] { second }));
             Assert.That((long?)body["version"], Is.EqualTo(2));
         });
-    }
-
-    [Test]
-    public async Task Replacing_an_unknown_resource_is_a_404_problem_and_an_invalid_one_a_400()
-    {
-        var id = Records.FreshId("resource");
-        await (await _writer.PutJson($"/v1/resources/{id}", Records.Resource("2018-ti2707", id: id))).ShouldBeProblem(404);
-        var existing = await Records.CreateId("resources", Records.Resource("2018-ti2707"));
-        await (await _writer.PutJson($"/v1/resources/{existing}", Records.Resource("2018-ti2707", "nothing", id: existing))).ShouldBeValidationProblem("kind");
-        await (await _writer.PutJson($"/v1/resources/{existing}", Records.Resource("2018-ti2707"))).ShouldBeValidationProblem("id");
-    }
-
-    [Test]
-    public async Task Deleting_a_resource_answers_204_and_leaves_a_tombstone()
-    {
-        var id = await Records.CreateId("resources", Records.Resource("2018-ti2707"));
-        Assert.That((await _writer.DeleteAsync($"/v1/resources/{id}")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
-        await (await _anonymous.GetAsync($"/v1/resources/{id}")).ShouldBeProblem(404);
-        Assert.That(await TestApi.Database.ScalarAsync<long>("select count(*) from tombstones where entity = 'resources' and id = $1", id), Is.EqualTo(1));
-        await (await _writer.DeleteAsync($"/v1/resources/{id}")).ShouldBeProblem(404);
     }
 
     [Test]

@@ -68,15 +68,6 @@ public sealed class SourceQueryTests
         Assert.That(await ListReads.Ids(_client, $"/v1/sources?q={word}&sort=-seenOn&limit=1"), Is.EqualTo(new[] { newer, older, unknown }));
     }
 
-    [Test]
-    public async Task A_cursor_made_under_one_sort_is_refused_under_another()
-    {
-        var page = await ListReads.Json(_client, "/v1/sources?sort=publisher&limit=2");
-        var cursor = Uri.EscapeDataString(ListReads.NextCursor(page));
-        await (await _client.GetAsync($"/v1/sources?sort=title&cursor={cursor}")).ShouldBeValidationProblem("cursor");
-        Assert.That((await _client.GetAsync($"/v1/sources?sort=publisher&limit=2&cursor={cursor}")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
-    }
-
     [TestCase("territory=2018-ti2707", "territory")]
     [TestCase("publisher=Etalab", "publisher")]
     [TestCase("sort=url", "sort")]
@@ -87,33 +78,6 @@ public sealed class SourceQueryTests
     public async Task An_unknown_parameter_or_a_bad_value_is_a_problem_naming_the_parameter(string query, string parameter)
     {
         await (await _client.GetAsync($"/v1/sources?{query}")).ShouldBeValidationProblem(parameter);
-    }
-
-    [Test]
-    public async Task The_total_comes_only_when_asked_for_and_says_so()
-    {
-        var word = ListReads.FreshWord();
-        for (var i = 0; i < 3; i++) await Records.CreateId("sources", Source($"Rapport {word}"));
-
-        Assert.That((await ListReads.Json(_client, $"/v1/sources?q={word}&limit=1")).AsObject().ContainsKey("total"), Is.False);
-        var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/sources?q={word}&limit=1");
-        request.Headers.Add("Prefer", "count=exact");
-        var counted = await _client.SendAsync(request);
-        Assert.Multiple(async () =>
-        {
-            Assert.That((long?)(await counted.JsonBody())["total"], Is.EqualTo(3));
-            Assert.That(counted.Headers.GetValues("Preference-Applied").Single(), Is.EqualTo("count=exact"));
-        });
-    }
-
-    [Test]
-    public async Task UpdatedSince_lists_only_the_sources_changed_after_that_instant()
-    {
-        var word = ListReads.FreshWord();
-        var earlier = await Records.Create("sources", Source($"Rapport {word}"));
-        var later = await Records.CreateId("sources", Source($"Rapport {word}"));
-        var since = Uri.EscapeDataString(((DateTime)earlier["updatedAt"]!).ToString("O"));
-        Assert.That(await ListReads.Ids(_client, $"/v1/sources?q={word}&updatedSince={since}"), Is.EqualTo(new[] { later }));
     }
 
     [Test]
@@ -129,13 +93,6 @@ public sealed class SourceQueryTests
             Assert.That(csv[0], Is.EqualTo(new[] { "id", "url", "title", "publisher", "seenOn", "createdAt", "updatedAt", "version" }));
             ListReads.AssertCsvHoldsJson(csv, await Records.ReadAll(_client, $"/v1/sources?{query}&limit=1"));
         }
-    }
-
-    [TestCase("/v1/sources?q=fabrique")]
-    [TestCase("/v1/sources/la-fabrique-ces-territoires")]
-    public async Task A_read_carries_validators_and_an_unchanged_one_answers_304(string url)
-    {
-        await ListReads.ShouldAnswer304WhenUnchanged(_client, url);
     }
 
     [Test]
