@@ -25,6 +25,7 @@ catch (Exception e) when (e is DatabaseUnavailableException or LocalPostgresExce
 }
 
 builder.Services.AddObservatoireDatabase(connectionString);
+builder.Services.AddObservatoireCollections();
 builder.Services.AddObservatoireHealthChecks();
 builder.Services.AddObservatoireJson();
 builder.Services.AddObservatoireProblems();

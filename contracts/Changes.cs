@@ -7,7 +7,7 @@ namespace Observatoire.Contracts;
 /// <param name="Version">The record's version after the change (as in its ETag); null when it was deleted.</param>
 /// <param name="ChangedAt">When the change was made. For information only: the feed is ordered by commit, not by this time.</param>
 /// <param name="Href">Where to read the record as it is now; null when it was deleted.</param>
-public sealed record ChangeEntry([property: OneOf(nameof(Vocabulary.Collections))] string Collection, string Id, [property: OneOf(nameof(Vocabulary.ChangeOperations))] string Operation, long? Version, DateTime ChangedAt, string? Href);
+public sealed record ChangeEntry([property: CollectionName] string Collection, string Id, [property: OneOf(nameof(Vocabulary.ChangeOperations))] string Operation, long? Version, DateTime ChangedAt, string? Href);
 
 /// <summary>One page of the change feed.</summary>
 /// <param name="Items">Changes in the order they were committed, oldest first.</param>

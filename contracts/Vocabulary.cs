@@ -25,9 +25,6 @@ public static class Vocabulary
 
     public static readonly IReadOnlyList<string> SessionLinkKinds = ["presentation", "report", "video", "minutes"];
 
-    /// <summary>The collections, as in their URLs (search hits, the change feed).</summary>
-    public static readonly IReadOnlyList<string> Collections = ["territories", "resources", "actors", "sessions", "projects", "figures", "sources"];
-
     public static readonly IReadOnlyList<string> ChangeOperations = ["created", "updated", "deleted"];
 
     /// <summary>The geometry of a GeoJSON export of territories (geometry=).</summary>
@@ -68,6 +65,13 @@ public sealed class OneOfAttribute(string vocabulary) : Attribute
 {
     public IReadOnlyList<string> Values { get; } = Vocabulary.Named(vocabulary);
 }
+
+/// <summary>
+/// The member is the name of one of the API's collections, as in their URLs (search hits, the change feed). The
+/// API lists them in the OpenAPI document from the collections it serves.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class CollectionNameAttribute : Attribute;
 
 /// <summary>
 /// The member or query parameter is a code of this shape (a pattern of <see cref="Codes"/>); on a list, each

@@ -2,6 +2,8 @@ using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Actors;
@@ -27,6 +29,6 @@ public sealed class ActorRequestValidator : AbstractValidator<ActorRequest>, IRe
 
     public Task<ValidationProblem?> CheckReferencesAsync(ActorRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.CheckAsync(context, db, ct,
-            new References.Field("territoryIds", Collections.Territories, request.TerritoryIds),
-            new References.Field("sourceIds", Collections.Sources, request.SourceIds));
+            new References.Field("territoryIds", TerritoriesApi.Collection.Name, request.TerritoryIds),
+            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
 }

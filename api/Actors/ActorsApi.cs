@@ -3,15 +3,22 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Infrastructure;
 using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Actors;
 
 public static class ActorsApi
 {
+    /// <summary>The actors, for the features every collection shares.</summary>
+    public static readonly Collection Collection = new(Position: 3, Name: "actors", Noun: "actor", Tag: "Actors",
+        TagDescription: "Organisations and people, in their public role, acting in the territories.",
+        Search: new SearchProjection(Title: "c.name", Snippet: "concat_ws(', ', c.name, c.role, c.organisation)"));
+
     public static IEndpointRouteBuilder MapActorsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/actors").WithTags("Actors").RejectUnknownQueryParameters().ValidateRequests();
+        app.AddCollection(Collection);
+        var api = app.MapGroup("/v1/actors").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
 
         api.MapGet("/", ListActors).WithSparseFields<ActorSummary>().WithName("listActors").WithSummary("List actors")
             .WithDescription("Organisations and people in their public role, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory (the actors acting in it), type, category, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching actor, unpaged.")
@@ -189,7 +196,7 @@ public static class ActorsApi
         return actor is null ? Problems.NotFound(context, $"No actor has the id '{id}'.") : TypedResults.Ok(actor);
     }
 
-    private static readonly Writes<ActorResponse> Write = new(Collections.Actors, InsertActor, UpdateActor, ReplaceLinks, ReadActor);
+    private static readonly Writes<ActorResponse> Write = new(Collection, InsertActor, UpdateActor, ReplaceLinks, ReadActor);
 
     public static Task<Results<Created<ActorResponse>, ValidationProblem, ConflictProblem>> CreateActor(
         ActorRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -210,7 +217,7 @@ public static class ActorsApi
 
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteActor(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteUnlessReferencedAsync(context, db, Collections.Actors, id, DeleteActorAndLeaveTombstone, ct);
+        References.DeleteUnlessReferencedAsync(context, db, Collection.Name, id, DeleteActorAndLeaveTombstone, ct);
 
     private static async Task<ActorResponse?> ReadActor(NpgsqlDataSource db, string id, CancellationToken ct)
     {

@@ -36,13 +36,7 @@ public static class ChangesApi
         select collection, id, version, changed_at, change_txid::text as txid, change_seq as seq
         from (
                       select entity as collection, id, null::bigint as version, deleted_at as changed_at, change_txid, change_seq from tombstones
-            union all select 'territories', id, version, updated_at, change_txid, change_seq from territories
-            union all select 'resources', id, version, updated_at, change_txid, change_seq from resources
-            union all select 'actors', id, version, updated_at, change_txid, change_seq from actors
-            union all select 'sessions', id, version, updated_at, change_txid, change_seq from sessions
-            union all select 'projects', id, version, updated_at, change_txid, change_seq from projects
-            union all select 'figures', id, version, updated_at, change_txid, change_seq from figures
-            union all select 'sources', id, version, updated_at, change_txid, change_seq from sources
+            union all {collections}
         ) changes
         where (change_txid, change_seq) > (@txid::xid8, @seq)
           and change_txid < pg_snapshot_xmin(pg_current_snapshot())
@@ -50,10 +44,13 @@ public static class ChangesApi
         limit @take + 1
         """;
 
+    // A collection's table is named as the collection.
+    private const string ChangesOfCollection = "select '{collection}', id, version, updated_at, change_txid, change_seq from {collection}";
+
     /// <param name="since">Where to resume: the token in links.next of a previous page. Absent: from the beginning of the feed.</param>
     /// <param name="limit">Page size, 1 to 1000 (default 100).</param>
     public static async Task<Results<Ok<ChangesPage>, ValidationProblem>> ListChanges(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? since = null)
+        HttpContext context, NpgsqlDataSource db, CollectionRegistry collections, CancellationToken ct, int? limit = null, string? since = null)
     {
         var take = limit ?? DefaultLimit;
         if (take is < 1 or > MaxLimit) return Problems.Validation(context, "limit", $"limit must be between 1 and {MaxLimit}.");
@@ -61,7 +58,7 @@ public static class ChangesApi
         if (since is not null && !FeedPosition.TryDecode(since, out from)) return Problems.Validation(context, "since", InvalidSince);
 
         await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<ChangeRow>(new CommandDefinition(SelectChanges,
+        var rows = (await connection.QueryAsync<ChangeRow>(new CommandDefinition(collections.Compose(SelectChanges, ChangesOfCollection),
             new { txid = from.Txid, seq = from.Seq, take }, cancellationToken: ct))).AsList();
 
         var served = rows.Take(take).ToList();

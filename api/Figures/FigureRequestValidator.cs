@@ -3,6 +3,8 @@ using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Figures;
@@ -29,6 +31,6 @@ public sealed class FigureRequestValidator : AbstractValidator<FigureRequest>, I
 
     public Task<ValidationProblem?> CheckReferencesAsync(FigureRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.CheckAsync(context, db, ct,
-            References.Field.One("territoryId", Collections.Territories, request.TerritoryId),
-            new References.Field("sourceIds", Collections.Sources, request.SourceIds));
+            References.Field.One("territoryId", TerritoriesApi.Collection.Name, request.TerritoryId),
+            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
 }

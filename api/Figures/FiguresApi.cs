@@ -3,15 +3,22 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Infrastructure;
 using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Figures;
 
 public static class FiguresApi
 {
+    /// <summary>The figures, for the features every collection shares.</summary>
+    public static readonly Collection Collection = new(Position: 6, Name: "figures", Noun: "figure", Tag: "Figures",
+        TagDescription: "Key figures on a territory, as the source states them.",
+        Search: new SearchProjection(Title: "c.label", Snippet: "concat_ws(' ', c.label || ' :', c.value_text, c.unit)"));
+
     public static IEndpointRouteBuilder MapFiguresApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/figures").WithTags("Figures").RejectUnknownQueryParameters().ValidateRequests();
+        app.AddCollection(Collection);
+        var api = app.MapGroup("/v1/figures").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
 
         api.MapGet("/", ListFigures).WithSparseFields<FigureResponse>().WithName("listFigures").WithSummary("List key figures")
             .WithDescription("Key figures on territories, each with its sources, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching figure, unpaged, its sources as their ids.")
@@ -190,7 +197,7 @@ public static class FiguresApi
         return figure is null ? Problems.NotFound(context, $"No figure has the id '{id}'.") : TypedResults.Ok(figure);
     }
 
-    private static readonly Writes<FigureResponse> Write = new(Collections.Figures, InsertFigure, UpdateFigure, ReplaceLinks, ReadFigure);
+    private static readonly Writes<FigureResponse> Write = new(Collection, InsertFigure, UpdateFigure, ReplaceLinks, ReadFigure);
 
     public static Task<Results<Created<FigureResponse>, ValidationProblem, ConflictProblem>> CreateFigure(
         FigureRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -208,7 +215,7 @@ public static class FiguresApi
 
     public static Task<Results<NoContent, NotFoundProblem>> DeleteFigure(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteAsync(context, db, Collections.Figures, id, DeleteFigureAndLeaveTombstone, ct);
+        References.DeleteAsync(context, db, Collection.Name, id, DeleteFigureAndLeaveTombstone, ct);
 
     /// <summary>Every key figure on a territory, with its sources (for the territory's item).</summary>
     public static Task<List<FigureResponse>> ReadTerritoryFiguresAsync(NpgsqlConnection connection, string territoryId, CancellationToken ct) =>

@@ -18,9 +18,13 @@ public static class Caching
 {
     public const string CacheControl = "public, max-age=60";
 
+    // The time of the last change of any data: the latest update of every collection and the latest deletion.
     private const string SelectDataVersion = """
-        select pg_current_snapshot()::text as snapshot, last_data_change() as last_modified
+        select pg_current_snapshot()::text as snapshot,
+               greatest((select max(deleted_at) from tombstones), {collections}) as last_modified
         """;
+
+    private const string LastChangeOfCollection = "(select max(updated_at) from {collection})";
 
     /// <summary>Marks a GET endpoint as cacheable: ETag, Last-Modified, Cache-Control, Vary, and 304 on If-None-Match.</summary>
     public static RouteHandlerBuilder CacheableRead(this RouteHandlerBuilder builder) => builder
@@ -28,10 +32,11 @@ public static class Caching
         {
             var http = context.HttpContext;
             var dataSource = http.RequestServices.GetRequiredService<NpgsqlDataSource>();
+            var selectDataVersion = http.RequestServices.GetRequiredService<CollectionRegistry>().Compose(SelectDataVersion, LastChangeOfCollection, ", ");
             (string Snapshot, DateTime? LastModified) version;
             await using (var connection = await dataSource.OpenConnectionAsync(http.RequestAborted))
             {
-                version = await connection.QuerySingleAsync<(string, DateTime?)>(new CommandDefinition(SelectDataVersion, cancellationToken: http.RequestAborted));
+                version = await connection.QuerySingleAsync<(string, DateTime?)>(new CommandDefinition(selectDataVersion, cancellationToken: http.RequestAborted));
             }
 
             var etag = ETag(version.Snapshot, http.Request);

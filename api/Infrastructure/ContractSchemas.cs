@@ -59,8 +59,8 @@ public static class ContractSchemas
         }
     }
 
-    /// <summary>[OneOf] and [Code] on a member of a record: its enum or its pattern (on each element of a list).</summary>
-    public sealed class ValuesSchemaFilter : ISchemaFilter
+    /// <summary>[OneOf], [CollectionName] and [Code] on a member of a record: its enum or its pattern (on each element of a list).</summary>
+    public sealed class ValuesSchemaFilter(CollectionRegistry collections) : ISchemaFilter
     {
         public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
         {
@@ -69,7 +69,10 @@ public static class ContractSchemas
             {
                 if (!properties.TryGetValue(JsonName(property), out var member) || member is not OpenApiSchema memberSchema) continue;
                 var target = memberSchema.Type is { } type && type.HasFlag(JsonSchemaType.Array) ? memberSchema.Items as OpenApiSchema : memberSchema;
-                if (target is not null) Describe(target, property.GetCustomAttribute<OneOfAttribute>(), property.GetCustomAttribute<CodeAttribute>());
+                if (target is null) continue;
+                Describe(target, property.GetCustomAttribute<OneOfAttribute>(), property.GetCustomAttribute<CodeAttribute>());
+                // The collections are the API's registered ones, not a list of the contract.
+                if (property.GetCustomAttribute<CollectionNameAttribute>() is not null) Enum(target, collections.Names);
             }
         }
     }

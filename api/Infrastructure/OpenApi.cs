@@ -12,6 +12,8 @@ public static class OpenApi
 
     public static IServiceCollection AddObservatoireOpenApi(this IServiceCollection services)
     {
+        // The document's tags and collection enums come from the registered collections.
+        services.AddObservatoireCollections();
         services.AddEndpointsApiExplorer();
         services.AddSwaggerGen(options =>
         {
@@ -137,16 +139,9 @@ public static class OpenApi
 
     public sealed record ResponseExample(int Status, object Value, string MediaType);
 
-    /// <summary>The tags of the document, in this order, with what they hold.</summary>
-    public static readonly IReadOnlyList<(string Name, string Description)> Tags =
+    /// <summary>The tags of the features that are not collections, after the collections' own (see CollectionRegistry).</summary>
+    public static readonly IReadOnlyList<(string Name, string Description)> FeatureTags =
     [
-        ("Territories", "Territoires d'industrie of both phases: 2018-2022 (codes TI0101…) and 2023-2027 (ANCT ids ti-0101…), with groupings (EPCI), communes, key figures and links across phases."),
-        ("Resources", "Ressources territoriales: what a territory mobilises (natural, material, immaterial, human, financial resources and networks of actors)."),
-        ("Actors", "Organisations and people, in their public role, acting in the territories."),
-        ("Sessions", "Séances de l'observatoire: the public sessions in which the observatory studied a territory or a theme."),
-        ("Projects", "Projets de territoire: the shared projects through which actors combine resources."),
-        ("Figures", "Key figures on a territory, as the source states them."),
-        ("Sources", "Where each fact comes from."),
         ("Search", "French full-text search across every collection, best hits first, with highlighted snippets."),
         ("Changes", "Incremental sync: one feed of the creations, updates and deletions of every collection, in commit order, to resume from a token."),
         ("Health", "Liveness and readiness probes."),
@@ -260,15 +255,16 @@ public static class OpenApi
     }
 
     /// <summary>Top-level tags with their descriptions (the servers are set when the document is served, see ServeAtPathBase).</summary>
-    private sealed class DocumentFilter : IDocumentFilter
+    private sealed class DocumentFilter(CollectionRegistry collections) : IDocumentFilter
     {
         public void Apply(OpenApiDocument document, DocumentFilterContext context)
         {
+            var tags = collections.All.Select(c => (Name: c.Tag, Description: c.TagDescription)).Concat(FeatureTags);
             var used = document.Paths.Values
                 .SelectMany(p => p.Operations?.Values.AsEnumerable() ?? [])
                 .SelectMany(o => o.Tags?.AsEnumerable() ?? [])
                 .Select(t => t.Name).ToHashSet();
-            document.Tags = new HashSet<OpenApiTag>(Tags.Where(t => used.Contains(t.Name))
+            document.Tags = new HashSet<OpenApiTag>(tags.Where(t => used.Contains(t.Name))
                 .Select(t => new OpenApiTag { Name = t.Name, Description = t.Description }));
         }
     }

@@ -4,31 +4,6 @@ using Npgsql;
 
 namespace Observatoire.Api.Infrastructure;
 
-/// <summary>The collections of the API; their names are also the tables' and the tombstones' entity names.</summary>
-public static class Collections
-{
-    public const string Territories = "territories";
-    public const string Sources = "sources";
-    public const string Actors = "actors";
-    public const string Resources = "resources";
-    public const string Projects = "projects";
-    public const string Sessions = "sessions";
-    public const string Figures = "figures";
-
-    /// <summary>"actors" -> "actor", for messages.</summary>
-    public static string Noun(string collection) => collection switch
-    {
-        Territories => "territory",
-        Sources => "source",
-        Actors => "actor",
-        Resources => "resource",
-        Projects => "project",
-        Sessions => "session",
-        Figures => "figure",
-        _ => throw new ArgumentOutOfRangeException(nameof(collection), collection, null),
-    };
-}
-
 /// <summary>A record that refers to another one, listed in the 409 problem of a refused delete.</summary>
 /// <param name="Collection">The collection of the referring record, e.g. "sessions".</param>
 /// <param name="Id">Its id.</param>
@@ -42,47 +17,29 @@ public static class References
 {
     public const int MaxListed = 100;
 
-    private const string UnknownTerritories = "select array(select unnest(@ids::text[]) except select id from territories)";
-    private const string UnknownSources = "select array(select unnest(@ids::text[]) except select id from sources)";
-    private const string UnknownActors = "select array(select unnest(@ids::text[]) except select id from actors)";
-    private const string UnknownResources = "select array(select unnest(@ids::text[]) except select id from resources)";
-    private const string UnknownProjects = "select array(select unnest(@ids::text[]) except select id from projects)";
-    private const string UnknownSessions = "select array(select unnest(@ids::text[]) except select id from sessions)";
-    private const string UnknownFigures = "select array(select unnest(@ids::text[]) except select id from figures)";
+    // The ids, of those given, that no record of the collection has.
+    private const string UnknownIds = "select array(select unnest(@ids::text[]) except select id from {collection})";
 
-    // What refers to a record, by the collection of the record. Links a record owns (its sources, an
-    // actor's territories, a session's speakers) are listed under the owning record.
-    private const string ReferringToTerritory = """
-        select 'actors' as collection, actor_id as id from actor_territories where territory_id = @id
-        union all select 'resources', id from resources where territory_id = @id
-        union all select 'projects', id from projects where territory_id = @id
-        union all select 'sessions', id from sessions where territory_id = @id
-        union all select 'figures', id from figures where territory_id = @id
-        order by 1, 2
+    // The foreign keys that refuse the delete of a record of @table (on delete restrict or no action), each with
+    // the cascading foreign key of its table, if any: the link a record owns cascades from that record.
+    private const string ReferringKeys = """
+        select t.relname as "table", a.attname as "column", owner_table.relname as owner, owner_column.attname as owner_column
+        from pg_constraint k
+        join pg_class t on t.oid = k.conrelid
+        join pg_attribute a on a.attrelid = k.conrelid and a.attnum = k.conkey[1]
+        left join pg_constraint o on o.conrelid = k.conrelid and o.contype = 'f' and o.confdeltype = 'c' and cardinality(o.conkey) = 1
+        left join pg_class owner_table on owner_table.oid = o.confrelid
+        left join pg_attribute owner_column on owner_column.attrelid = o.conrelid and owner_column.attnum = o.conkey[1]
+        where k.contype = 'f' and k.confrelid = @table::regclass and k.confdeltype in ('a', 'r') and cardinality(k.conkey) = 1
+        order by 1, 2, 3
         """;
 
-    private const string ReferringToActor = """
+    // What refers to a record: one line per referring key, under the record that owns the referring row (the
+    // row itself when it is a collection's, else the record its link cascades from).
+    private const string Referring = """
         select distinct collection, id from (
-            select 'resources' as collection, resource_id as id from resource_actors where actor_id = @id
-            union all select 'projects', project_id from project_actors where actor_id = @id
-            union all select 'sessions', session_id from session_speakers where actor_id = @id
-            union all select 'sessions', id from sessions where partner_actor_id = @id
+            {lines}
         ) r
-        order by 1, 2
-        """;
-
-    private const string ReferringToResource = """
-        select 'projects' as collection, project_id as id from project_resources where resource_id = @id
-        order by 1, 2
-        """;
-
-    private const string ReferringToSource = """
-        select 'territories' as collection, territory_id as id from territory_sources where source_id = @id
-        union all select 'actors', actor_id from actor_sources where source_id = @id
-        union all select 'resources', resource_id from resource_sources where source_id = @id
-        union all select 'projects', project_id from project_sources where source_id = @id
-        union all select 'sessions', session_id from session_sources where source_id = @id
-        union all select 'figures', figure_id from figure_sources where source_id = @id
         order by 1, 2
         """;
 
@@ -104,13 +61,15 @@ public static class References
         var wanted = fields.Where(f => f.Ids is { Count: > 0 }).ToList();
         if (wanted.Count == 0) return null;
 
+        var collections = context.RequestServices.GetRequiredService<CollectionRegistry>();
         var unknown = new HashSet<(string Collection, string Id)>();
         await using (var connection = await db.OpenConnectionAsync(ct))
         {
             foreach (var collection in wanted.GroupBy(f => f.Collection))
             {
                 var ids = collection.SelectMany(f => f.Ids!).OfType<string>().Distinct().ToArray();
-                var missing = await connection.ExecuteScalarAsync<string[]>(new CommandDefinition(UnknownSql(collection.Key), new { ids }, cancellationToken: ct));
+                var missing = await connection.ExecuteScalarAsync<string[]>(new CommandDefinition(
+                    UnknownIds.Replace("{collection}", collections[collection.Key].Name, StringComparison.Ordinal), new { ids }, cancellationToken: ct));
                 foreach (var id in missing ?? []) unknown.Add((collection.Key, id));
             }
         }
@@ -120,7 +79,7 @@ public static class References
         {
             var missing = field.Ids!.OfType<string>().Where(id => unknown.Contains((field.Collection, id))).Distinct().ToList();
             if (missing.Count == 0) continue;
-            var noun = Collections.Noun(field.Collection);
+            var noun = collections[field.Collection].Noun;
             errors[field.Name] = [missing.Count == 1 ? $"No {noun} has the id '{missing[0]}'." : $"Unknown {noun} ids: {string.Join(", ", missing)}."];
         }
         return errors.Count == 0 ? null : Problems.Validation(context, errors);
@@ -141,7 +100,8 @@ public static class References
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var deleted = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(deleteSql, new { id }, cancellationToken: ct));
-        return deleted is null ? Problems.NotFound(context, $"No {Collections.Noun(collection)} has the id '{id}'.") : TypedResults.NoContent();
+        var noun = context.RequestServices.GetRequiredService<CollectionRegistry>()[collection].Noun;
+        return deleted is null ? Problems.NotFound(context, $"No {noun} has the id '{id}'.") : TypedResults.NoContent();
     }
 
     /// <summary>
@@ -151,7 +111,8 @@ public static class References
     public static async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteUnlessReferencedAsync(
         HttpContext context, NpgsqlDataSource db, string collection, string id, string deleteSql, CancellationToken ct)
     {
-        var noun = Collections.Noun(collection);
+        var collections = context.RequestServices.GetRequiredService<CollectionRegistry>();
+        var noun = collections[collection].Noun;
         await using var connection = await db.OpenConnectionAsync(ct);
         try
         {
@@ -160,8 +121,9 @@ public static class References
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
-            var referring = (await connection.QueryAsync<ReferringRow>(
-                new CommandDefinition(ReferringSql(collection), new { id }, cancellationToken: ct))).AsList();
+            var referringSql = await ReferringSqlAsync(connection, collections, collection, ct);
+            var referring = referringSql is null ? [] : (await connection.QueryAsync<ReferringRow>(
+                new CommandDefinition(referringSql, new { id }, cancellationToken: ct))).AsList();
             var listed = referring.Take(MaxListed).Select(r => new ReferringRecord(r.Collection, r.Id)).ToList();
             var detail = referring.Count switch
             {
@@ -173,26 +135,21 @@ public static class References
         }
     }
 
-    private static string UnknownSql(string collection) => collection switch
+    /// <summary>
+    /// The query listing what refers to a record of the collection, from the database's own foreign keys: a
+    /// collection that refers to another needs no line here. Null when nothing can.
+    /// </summary>
+    private static async Task<string?> ReferringSqlAsync(NpgsqlConnection connection, CollectionRegistry collections, string collection, CancellationToken ct)
     {
-        Collections.Territories => UnknownTerritories,
-        Collections.Sources => UnknownSources,
-        Collections.Actors => UnknownActors,
-        Collections.Resources => UnknownResources,
-        Collections.Projects => UnknownProjects,
-        Collections.Sessions => UnknownSessions,
-        Collections.Figures => UnknownFigures,
-        _ => throw new ArgumentOutOfRangeException(nameof(collection), collection, null),
-    };
-
-    private static string ReferringSql(string collection) => collection switch
-    {
-        Collections.Territories => ReferringToTerritory,
-        Collections.Actors => ReferringToActor,
-        Collections.Resources => ReferringToResource,
-        Collections.Sources => ReferringToSource,
-        _ => throw new ArgumentOutOfRangeException(nameof(collection), collection, "Nothing refers to this collection."),
-    };
+        var keys = await connection.QueryAsync<(string Table, string Column, string? Owner, string? OwnerColumn)>(
+            new CommandDefinition(ReferringKeys, new { table = collections[collection].Name }, cancellationToken: ct));
+        var lines = keys
+            .Select(k => collections.Contains(k.Table) ? $"select '{k.Table}' as collection, id from {k.Table} where {k.Column} = @id"
+                : k.Owner is not null && collections.Contains(k.Owner) ? $"select '{k.Owner}' as collection, {k.OwnerColumn} as id from {k.Table} where {k.Column} = @id"
+                : null)
+            .OfType<string>().Distinct().ToList();
+        return lines.Count == 0 ? null : Referring.Replace("{lines}", string.Join("\n    union all ", lines), StringComparison.Ordinal);
+    }
 
     private sealed class ReferringRow
     {

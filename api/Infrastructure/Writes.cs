@@ -11,16 +11,16 @@ namespace Observatoire.Api.Infrastructure;
 /// commit; the record is read back afterwards. Deletes are <see cref="References.DeleteAsync"/> and
 /// <see cref="References.DeleteUnlessReferencedAsync"/>. Requests arrive validated (<see cref="RequestValidation"/>).
 /// </summary>
-/// <param name="collection">The collection, e.g. "actors": its path under /v1 and its noun in messages.</param>
+/// <param name="collection">The collection: its path under /v1 and its noun in messages.</param>
 /// <param name="insertSql">Inserts the record with @Id unless the id is taken, and returns the id (no row when taken).</param>
 /// <param name="updateSql">Updates the record with @Id and returns a value of it (no row when there is no such record).</param>
 /// <param name="linksSql">Replaces the record's links with @Id, or null when it has none.</param>
 /// <param name="read">Reads the record as the API returns it.</param>
 public sealed class Writes<TResponse>(
-    string collection, string insertSql, string updateSql, string? linksSql,
+    Collection collection, string insertSql, string updateSql, string? linksSql,
     Func<NpgsqlDataSource, string, CancellationToken, Task<TResponse?>> read) where TResponse : class
 {
-    private readonly string noun = Collections.Noun(collection);
+    private readonly string noun = collection.Noun;
 
     /// <summary>A unique constraint besides the id, and the 409 that says who holds the value.</summary>
     public sealed record Unique(string Constraint, Func<Task<ConflictProblem>> Taken);
@@ -57,7 +57,7 @@ public sealed class Writes<TResponse>(
         }
 
         var created = (await read(db, id, ct))!;
-        return TypedResults.Created($"/v1/{collection}/{id}", created);
+        return TypedResults.Created($"/v1/{collection.Name}/{id}", created);
     }
 
     /// <summary>

@@ -1,7 +1,11 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Observatoire.Api.Actors;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Resources;
+using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Projects;
@@ -23,8 +27,8 @@ public sealed class ProjectRequestValidator : AbstractValidator<ProjectRequest>,
 
     public Task<ValidationProblem?> CheckReferencesAsync(ProjectRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.CheckAsync(context, db, ct,
-            References.Field.One("territoryId", Collections.Territories, request.TerritoryId),
-            new References.Field("resourceIds", Collections.Resources, request.ResourceIds),
-            new References.Field("actorIds", Collections.Actors, request.ActorIds),
-            new References.Field("sourceIds", Collections.Sources, request.SourceIds));
+            References.Field.One("territoryId", TerritoriesApi.Collection.Name, request.TerritoryId),
+            new References.Field("resourceIds", ResourcesApi.Collection.Name, request.ResourceIds),
+            new References.Field("actorIds", ActorsApi.Collection.Name, request.ActorIds),
+            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
 }

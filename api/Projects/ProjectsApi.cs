@@ -1,17 +1,26 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Observatoire.Api.Actors;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Resources;
 using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Projects;
 
 public static class ProjectsApi
 {
+    /// <summary>The projects, for the features every collection shares.</summary>
+    public static readonly Collection Collection = new(Position: 5, Name: "projects", Noun: "project", Tag: "Projects",
+        TagDescription: "Projets de territoire: the shared projects through which actors combine resources.",
+        Search: new SearchProjection(Title: "c.name", Snippet: "concat_ws('. ', c.name, c.description, c.status)"));
+
     public static IEndpointRouteBuilder MapProjectsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/projects").WithTags("Projects").RejectUnknownQueryParameters().ValidateRequests();
+        app.AddCollection(Collection);
+        var api = app.MapGroup("/v1/projects").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
 
         api.MapGet("/", ListProjects).WithSparseFields<ProjectSummary>().WithName("listProjects").WithSummary("List projects")
             .WithDescription("Projets de territoire, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, resource (the projects combining it), actor (the projects it is involved in), updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching project, unpaged.")
@@ -181,7 +190,7 @@ public static class ProjectsApi
         return project is null ? Problems.NotFound(context, $"No project has the id '{id}'.") : TypedResults.Ok(project);
     }
 
-    private static readonly Writes<ProjectResponse> Write = new(Collections.Projects, InsertProject, UpdateProject, ReplaceLinks, ReadProject);
+    private static readonly Writes<ProjectResponse> Write = new(Collection, InsertProject, UpdateProject, ReplaceLinks, ReadProject);
 
     public static Task<Results<Created<ProjectResponse>, ValidationProblem, ConflictProblem>> CreateProject(
         ProjectRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -199,7 +208,7 @@ public static class ProjectsApi
 
     public static Task<Results<NoContent, NotFoundProblem>> DeleteProject(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteAsync(context, db, Collections.Projects, id, DeleteProjectAndLeaveTombstone, ct);
+        References.DeleteAsync(context, db, Collection.Name, id, DeleteProjectAndLeaveTombstone, ct);
 
     private static async Task<ProjectResponse?> ReadProject(NpgsqlDataSource db, string id, CancellationToken ct)
     {

@@ -1,7 +1,10 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Observatoire.Api.Actors;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Resources;
@@ -28,7 +31,7 @@ public sealed class ResourceRequestValidator : AbstractValidator<ResourceRequest
 
     public Task<ValidationProblem?> CheckReferencesAsync(ResourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.CheckAsync(context, db, ct,
-            References.Field.One("territoryId", Collections.Territories, request.TerritoryId),
-            new References.Field("actorIds", Collections.Actors, request.ActorIds),
-            new References.Field("sourceIds", Collections.Sources, request.SourceIds));
+            References.Field.One("territoryId", TerritoriesApi.Collection.Name, request.TerritoryId),
+            new References.Field("actorIds", ActorsApi.Collection.Name, request.ActorIds),
+            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
 }

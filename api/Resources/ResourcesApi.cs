@@ -1,17 +1,25 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Observatoire.Api.Actors;
 using Observatoire.Api.Infrastructure;
 using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Resources;
 
 public static class ResourcesApi
 {
+    /// <summary>The resources, for the features every collection shares.</summary>
+    public static readonly Collection Collection = new(Position: 2, Name: "resources", Noun: "resource", Tag: "Resources",
+        TagDescription: "Ressources territoriales: what a territory mobilises (natural, material, immaterial, human, financial resources and networks of actors).",
+        Search: new SearchProjection(Title: "c.name", Snippet: "concat_ws('. ', c.name, c.description, nullif(search_words(c.tags), ''))"));
+
     public static IEndpointRouteBuilder MapResourcesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/resources").WithTags("Resources").RejectUnknownQueryParameters().ValidateRequests();
+        app.AddCollection(Collection);
+        var api = app.MapGroup("/v1/resources").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
 
         api.MapGet("/", ListResources).WithSparseFields<ResourceSummary>().WithName("listResources").WithSummary("List resources")
             .WithDescription("Ressources territoriales, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, kind, tag, actor, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching resource, unpaged.")
@@ -181,7 +189,7 @@ public static class ResourcesApi
         return resource is null ? Problems.NotFound(context, $"No resource has the id '{id}'.") : TypedResults.Ok(resource);
     }
 
-    private static readonly Writes<ResourceResponse> Write = new(Collections.Resources, InsertResource, UpdateResource, ReplaceLinks, ReadResource);
+    private static readonly Writes<ResourceResponse> Write = new(Collection, InsertResource, UpdateResource, ReplaceLinks, ReadResource);
 
     public static Task<Results<Created<ResourceResponse>, ValidationProblem, ConflictProblem>> CreateResource(
         ResourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -199,7 +207,7 @@ public static class ResourcesApi
 
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteResource(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteUnlessReferencedAsync(context, db, Collections.Resources, id, DeleteResourceAndLeaveTombstone, ct);
+        References.DeleteUnlessReferencedAsync(context, db, Collection.Name, id, DeleteResourceAndLeaveTombstone, ct);
 
     private static async Task<ResourceResponse?> ReadResource(NpgsqlDataSource db, string id, CancellationToken ct)
     {

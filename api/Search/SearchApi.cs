@@ -26,35 +26,18 @@ public static class SearchApi
 
     public const string MissingQuery = "q is required: the words to look for.";
 
-    public static readonly IReadOnlyList<string> Types = Vocabulary.Collections;
-
-    // One line per collection: its title, the text its snippet is cut from, and its rank. A territory's search
-    // vector has no weights (all D): weighting D as A ranks its name like the other collections' names.
-    private const string Hits = """
-                  select 'territories' as type, t.id, t.name as title, t.name || ', ' || t.code as body,
-                         ts_rank('{1, 0.2, 0.4, 1}', t.search, q.query) as rank
-                  from territories t, q where 'territories' = any(@types) and t.search @@ q.query
-        union all select 'resources', r.id, r.name, concat_ws('. ', r.name, r.description, nullif(search_words(r.tags), '')),
-                         ts_rank(r.search, q.query)
-                  from resources r, q where 'resources' = any(@types) and r.search @@ q.query
-        union all select 'actors', a.id, a.name, concat_ws(', ', a.name, a.role, a.organisation), ts_rank(a.search, q.query)
-                  from actors a, q where 'actors' = any(@types) and a.search @@ q.query
-        union all select 'sessions', s.id, s.title, concat_ws('. ', s.title, s.location, s.note), ts_rank(s.search, q.query)
-                  from sessions s, q where 'sessions' = any(@types) and s.search @@ q.query
-        union all select 'projects', p.id, p.name, concat_ws('. ', p.name, p.description, p.status), ts_rank(p.search, q.query)
-                  from projects p, q where 'projects' = any(@types) and p.search @@ q.query
-        union all select 'figures', f.id, f.label, concat_ws(' ', f.label || ' :', f.value_text, f.unit), ts_rank(f.search, q.query)
-                  from figures f, q where 'figures' = any(@types) and f.search @@ q.query
-        union all select 'sources', s.id, coalesce(s.title, s.url), concat_ws('. ', s.title, s.publisher, s.url), ts_rank(s.search, q.query)
-                  from sources s, q where 'sources' = any(@types) and s.search @@ q.query
+    // One line per collection: its title, the text its snippet is cut from, and its rank (see SearchProjection).
+    private const string HitsOfCollection = """
+        select '{collection}' as type, c.id, {title} as title, {snippet} as body, {rank} as rank
+                  from {collection} c, q where '{collection}' = any(@types) and c.search @@ q.query
         """;
 
     // The page is cut first; only its hits get a snippet. The text is HTML-escaped before ts_headline marks the
     // matching words, so that <mark> is the only markup in a snippet.
-    private const string SelectHits = $"""
+    private const string SelectHits = """
         with q as (select to_tsquery('observatoire', @query) as query),
         hits as (
-        {Hits}
+                      {collections}
         )
         select h.type, h.id, h.title, h.rank,
                ts_headline('observatoire', replace(replace(replace(h.body, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), q.query,
@@ -70,10 +53,10 @@ public static class SearchApi
         order by h.rank desc, h.type, h.id
         """;
 
-    private const string CountHits = $"""
+    private const string CountHits = """
         with q as (select to_tsquery('observatoire', @query) as query),
         hits as (
-        {Hits}
+                      {collections}
         )
         select count(*) from hits
         """;
@@ -83,28 +66,29 @@ public static class SearchApi
     /// <param name="limit">Page size, 1 to 200 (default 50).</param>
     /// <param name="cursor">Opaque cursor from links.next of the previous page.</param>
     public static async Task<Results<Ok<Page<SearchHit>>, ValidationProblem>> Search(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct,
+        HttpContext context, NpgsqlDataSource db, CollectionRegistry registry, CancellationToken ct,
         string? q = null, string? types = null, int? limit = null, string? cursor = null)
     {
         if (string.IsNullOrWhiteSpace(q)) return Problems.Validation(context, "q", MissingQuery);
         var query = Querying.ToTsQuery(q);
         if (query is null) return Problems.Validation(context, "q", "q must contain at least one word.");
-        string[] collections = [.. Types];
+        var all = registry.Names;
+        string[] collections = [.. all];
         if (types is not null)
         {
             collections = types.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            var unknown = collections.Where(t => !Types.Contains(t, StringComparer.Ordinal)).ToList();
+            var unknown = collections.Where(t => !all.Contains(t, StringComparer.Ordinal)).ToList();
             if (collections.Length == 0 || unknown.Count > 0)
             {
                 var what = unknown.Count > 0 ? $"Unknown collection(s): {string.Join(", ", unknown)}. " : "";
-                return Problems.Validation(context, "types", $"{what}types takes a comma-separated list of: {string.Join(", ", Types)}.");
+                return Problems.Validation(context, "types", $"{what}types takes a comma-separated list of: {string.Join(", ", all)}.");
             }
         }
         if (Paging.Validate(context, limit, cursor, 3, out var take, out var after) is { } invalidPage) return invalidPage;
         float? afterRank = null;
         if (after is not null)
         {
-            if (!float.TryParse(after[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var rank) || !Types.Contains(after[1], StringComparer.Ordinal))
+            if (!float.TryParse(after[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var rank) || !all.Contains(after[1], StringComparer.Ordinal))
             {
                 return Problems.Validation(context, "cursor", "The cursor is not valid. Use the links.next URL of a previous page as it is.");
             }
@@ -113,9 +97,9 @@ public static class SearchApi
 
         var parameters = new { query, types = collections, afterRank, afterType = after?[1], afterId = after?[2], take };
         await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<HitRow>(new CommandDefinition(SelectHits, parameters, cancellationToken: ct))).AsList();
+        var rows = (await connection.QueryAsync<HitRow>(new CommandDefinition(registry.Compose(SelectHits, HitsOfCollection), parameters, cancellationToken: ct))).AsList();
         long? total = Paging.WantsTotal(context)
-            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountHits, parameters, cancellationToken: ct))
+            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(registry.Compose(CountHits, HitsOfCollection), parameters, cancellationToken: ct))
             : null;
         return TypedResults.Ok(Paging.ToPage(context, rows, take,
             r => [Querying.CursorValue(r.Rank), r.Type, r.Id],

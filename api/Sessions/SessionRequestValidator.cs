@@ -1,7 +1,10 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Observatoire.Api.Actors;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Sessions;
@@ -46,9 +49,9 @@ public sealed class SessionRequestValidator : AbstractValidator<SessionRequest>,
     public Task<ValidationProblem?> CheckReferencesAsync(SessionRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.CheckAsync(context, db, ct,
         [
-            References.Field.One("territoryId", Collections.Territories, request.TerritoryId),
-            References.Field.One("partnerActorId", Collections.Actors, request.PartnerActorId),
-            new References.Field("sourceIds", Collections.Sources, request.SourceIds),
-            .. (request.Speakers ?? []).Select((s, i) => References.Field.One($"speakers[{i}].actorId", Collections.Actors, s.ActorId)),
+            References.Field.One("territoryId", TerritoriesApi.Collection.Name, request.TerritoryId),
+            References.Field.One("partnerActorId", ActorsApi.Collection.Name, request.PartnerActorId),
+            new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds),
+            .. (request.Speakers ?? []).Select((s, i) => References.Field.One($"speakers[{i}].actorId", ActorsApi.Collection.Name, s.ActorId)),
         ]);
 }

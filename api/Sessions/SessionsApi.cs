@@ -2,17 +2,25 @@ using System.Diagnostics;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Observatoire.Api.Actors;
 using Observatoire.Api.Infrastructure;
 using Observatoire.Api.Sources;
+using Observatoire.Api.Territories;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Sessions;
 
 public static class SessionsApi
 {
+    /// <summary>The sessions, for the features every collection shares.</summary>
+    public static readonly Collection Collection = new(Position: 4, Name: "sessions", Noun: "session", Tag: "Sessions",
+        TagDescription: "Séances de l'observatoire: the public sessions in which the observatory studied a territory or a theme.",
+        Search: new SearchProjection(Title: "c.title", Snippet: "concat_ws('. ', c.title, c.location, c.note)"));
+
     public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/sessions").WithTags("Sessions").RejectUnknownQueryParameters().ValidateRequests();
+        app.AddCollection(Collection);
+        var api = app.MapGroup("/v1/sessions").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
 
         api.MapGet("/", ListSessions).WithSparseFields<SessionSummary>().WithName("listSessions").WithSummary("List sessions")
             .WithDescription("Séances de l'observatoire, ordered by number (sessions without a number last) then id, paged with an opaque cursor (links.next and the Link header). " +
@@ -328,7 +336,7 @@ public static class SessionsApi
         return session is null ? Problems.NotFound(context, $"No session has the id '{id}'.") : TypedResults.Ok(session);
     }
 
-    private static readonly Writes<SessionResponse> Write = new(Collections.Sessions, InsertSession, UpdateSession, ReplaceOwned, ReadSession);
+    private static readonly Writes<SessionResponse> Write = new(Collection, InsertSession, UpdateSession, ReplaceOwned, ReadSession);
 
     public static Task<Results<Created<SessionResponse>, ValidationProblem, ConflictProblem>> CreateSession(
         SessionRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -352,7 +360,7 @@ public static class SessionsApi
 
     public static Task<Results<NoContent, NotFoundProblem>> DeleteSession(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteAsync(context, db, Collections.Sessions, id, DeleteSessionAndLeaveTombstone, ct);
+        References.DeleteAsync(context, db, Collection.Name, id, DeleteSessionAndLeaveTombstone, ct);
 
     /// <summary>Which sessions a list is about: all of them, a territory's or an actor's (given by the path).</summary>
     private enum Scope { All, Territory, Actor }

@@ -8,9 +8,15 @@ namespace Observatoire.Api.Sources;
 
 public static class SourcesApi
 {
+    /// <summary>The sources, for the features every collection shares.</summary>
+    public static readonly Collection Collection = new(Position: 7, Name: "sources", Noun: "source", Tag: "Sources",
+        TagDescription: "Where each fact comes from.",
+        Search: new SearchProjection(Title: "coalesce(c.title, c.url)", Snippet: "concat_ws('. ', c.title, c.publisher, c.url)"));
+
     public static IEndpointRouteBuilder MapSourcesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/sources").WithTags("Sources").RejectUnknownQueryParameters().ValidateRequests();
+        app.AddCollection(Collection);
+        var api = app.MapGroup("/v1/sources").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
 
         api.MapGet("/", ListSources).WithSparseFields<SourceResponse>().WithName("listSources").WithSummary("List sources")
             .WithDescription("The public pages, documents, repositories and packages that facts come from, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filter: updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching source, unpaged.")
@@ -148,7 +154,7 @@ public static class SourcesApi
         return source is null ? Problems.NotFound(context, $"No source has the id '{id}'.") : TypedResults.Ok(source);
     }
 
-    private static readonly Writes<SourceResponse> Write = new(Collections.Sources, InsertSource, UpdateSource, null, ReadSource);
+    private static readonly Writes<SourceResponse> Write = new(Collection, InsertSource, UpdateSource, null, ReadSource);
 
     public static Task<Results<Created<SourceResponse>, ValidationProblem, ConflictProblem>> CreateSource(
         SourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -166,7 +172,7 @@ public static class SourcesApi
 
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteSource(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteUnlessReferencedAsync(context, db, Collections.Sources, id, DeleteSourceAndLeaveTombstone, ct);
+        References.DeleteUnlessReferencedAsync(context, db, Collection.Name, id, DeleteSourceAndLeaveTombstone, ct);
 
     private static async Task<SourceResponse?> ReadSource(NpgsqlDataSource db, string id, CancellationToken ct)
     {

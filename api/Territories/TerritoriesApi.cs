@@ -11,9 +11,16 @@ namespace Observatoire.Api.Territories;
 
 public static class TerritoriesApi
 {
+    /// <summary>The territories, for the features every collection shares.</summary>
+    public static readonly Collection Collection = new(Position: 1, Name: "territories", Noun: "territory", Tag: "Territories",
+        TagDescription: "Territoires d'industrie of both phases: 2018-2022 (codes TI0101…) and 2023-2027 (ANCT ids ti-0101…), with groupings (EPCI), communes, key figures and links across phases.",
+        // A territory's search vector has no weights (all D): weighting D as A ranks its name like the other collections' names.
+        Search: new SearchProjection(Title: "c.name", Snippet: "c.name || ', ' || c.code", Rank: "ts_rank('{1, 0.2, 0.4, 1}', c.search, q.query)"));
+
     public static IEndpointRouteBuilder MapTerritoriesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/territories").WithTags("Territories").RejectUnknownQueryParameters().ValidateRequests();
+        app.AddCollection(Collection);
+        var api = app.MapGroup("/v1/territories").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
 
         api.MapGet("/", ListTerritories).WithName("listTerritories").WithSummary("List territories")
             .WithDescription("Territoires d'industrie of both phases, ordered by id, paged with an opaque cursor (links.next and the Link header).")
@@ -266,7 +273,7 @@ public static class TerritoriesApi
         return TypedResults.Ok(Paging.ToPage(context, rows, take, c => [c.InseeCode], c => c));
     }
 
-    private static readonly Writes<TerritoryResponse> Write = new(Collections.Territories, InsertTerritory, UpdateTerritory, ReplaceMembers, ReadTerritory);
+    private static readonly Writes<TerritoryResponse> Write = new(Collection, InsertTerritory, UpdateTerritory, ReplaceMembers, ReadTerritory);
 
     public static Task<Results<Created<TerritoryResponse>, ValidationProblem, ConflictProblem>> CreateTerritory(
         TerritoryRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -293,7 +300,7 @@ public static class TerritoriesApi
     /// <param name="id">Territory id.</param>
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteTerritory(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteUnlessReferencedAsync(context, db, Collections.Territories, id, DeleteTerritoryAndLeaveTombstone, ct);
+        References.DeleteUnlessReferencedAsync(context, db, Collection.Name, id, DeleteTerritoryAndLeaveTombstone, ct);
 
     private static async Task<TerritoryResponse?> ReadTerritory(NpgsqlDataSource db, string id, CancellationToken ct)
     {

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Database;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Sources;
 using Observatoire.Contracts;
 
 namespace Observatoire.Api.Territories;
@@ -43,7 +44,7 @@ public sealed class TerritoryRequestValidator : AbstractValidator<TerritoryReque
             var unknown = await connection.ExecuteScalarAsync<string[]>(new CommandDefinition(UnknownRegions, new { codes = request.RegionCodes!.ToArray() }, cancellationToken: ct));
             if (unknown is { Length: > 0 }) return Problems.Validation(context, "regionCodes", $"Unknown region code(s): {string.Join(", ", unknown)}.");
         }
-        return await References.CheckAsync(context, db, ct, new References.Field("sourceIds", Collections.Sources, request.SourceIds));
+        return await References.CheckAsync(context, db, ct, new References.Field("sourceIds", SourcesApi.Collection.Name, request.SourceIds));
     }
 }
 
