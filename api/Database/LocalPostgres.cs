@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Text;
 using Npgsql;
 
 namespace Observatoire.Api.Database;
@@ -12,7 +9,7 @@ namespace Observatoire.Api.Database;
 /// zero-configuration local mode and for the test suite. Several processes may use the same cluster:
 /// each registers itself, and the last one to stop stops the server. See docs/decisions/0001-local-database.md.
 /// </summary>
-public sealed class LocalPostgres : IAsyncDisposable
+public sealed partial class LocalPostgres : IAsyncDisposable
 {
     private const string SuperUser = "observatoire";
     private const string ServerUser = "postgres";
@@ -131,162 +128,6 @@ public sealed class LocalPostgres : IAsyncDisposable
             Console.Error.WriteLine($"The local PostgreSQL cluster in {ClusterDirectory} may still be running: {e.Message}");
         }
     }
-
-    // One process at a time decides to create, start or stop the cluster. The lock is an flock held by the open
-    // file: the kernel releases it when its process dies, so a crash never leaves it taken.
-    private async Task<FileStream> LockAsync(CancellationToken ct)
-    {
-        Directory.CreateDirectory(StateDirectory);
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException e) when (e is not (FileNotFoundException or DirectoryNotFoundException))
-            {
-                if (waited.Elapsed > LockTimeout)
-                {
-                    throw Failure($"another process has been starting or stopping the cluster of {DataDirectory} for {LockTimeout.TotalMinutes:0} minutes (it holds {LockFile})",
-                        "stop the other `dotnet run` of this folder, then run again");
-                }
-                await Task.Delay(100, ct);
-            }
-        }
-    }
-
-    // A registration is a file held open with an exclusive flock for the life of its user: one that can be
-    // locked by someone else belongs to a process that ended without unregistering (killed, crashed).
-    private void Register()
-    {
-        Directory.CreateDirectory(UsersDirectory);
-        var file = Path.Combine(UsersDirectory, $"{Environment.ProcessId}-{Guid.NewGuid():N}");
-        _registration = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-        _registration.Write(Encoding.UTF8.GetBytes($"{Environment.ProcessId}\n"));
-        _registration.Flush();
-    }
-
-    private void Unregister()
-    {
-        if (_registration is null) return;
-        var file = _registration.Name;
-        _registration.Dispose();
-        _registration = null;
-        File.Delete(file);
-    }
-
-    private bool OtherUsersRemain()
-    {
-        if (!Directory.Exists(UsersDirectory)) return false;
-        var remain = false;
-        foreach (var file in Directory.GetFiles(UsersDirectory))
-        {
-            if (file == _registration?.Name) continue;
-            try
-            {
-                using (new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.None)) { }
-                File.Delete(file);
-            }
-            catch (FileNotFoundException)
-            {
-            }
-            catch (IOException)
-            {
-                remain = true;
-            }
-        }
-        return remain;
-    }
-
-    /// <summary>
-    /// As root, the server runs as the postgres user, which must reach its data directory. When it cannot
-    /// (a clone in root's 0700 home), the data directory goes into that user's home instead, recorded by a
-    /// pointer file beside <see cref="DataDirectory"/>: deleting the state folder still starts from scratch.
-    /// </summary>
-    private async Task LocateAsync(CancellationToken ct)
-    {
-        if (File.Exists(PointerFile))
-        {
-            var target = (await File.ReadAllTextAsync(PointerFile, ct)).Trim();
-            if (Directory.Exists(target))
-            {
-                ClusterDirectory = target;
-                await File.WriteAllTextAsync(OwnerFile(target), PointerFile, ct);
-                await RemoveOrphansAsync(target, ct);
-                return;
-            }
-            // Its cluster was removed: start from scratch.
-            File.Delete(PointerFile);
-        }
-        if (!_asPostgresUser) return;
-
-        var home = await PostgresHomeAsync(ct);
-        var reachable = await PostgresCanEnterAsync(StateDirectory, ct);
-        if (File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
-        {
-            if (reachable) return;
-            throw Failure($"the cluster in {DataDirectory} exists but the {ServerUser} user, which runs it as root, cannot reach that folder",
-                $"let {ServerUser} traverse its parent folders (chmod o+x on each), or delete {DataDirectory} and the {Path.GetFileName(DataDirectory)}.* files beside it to start from scratch elsewhere");
-        }
-        if (reachable) return;
-
-        var clusters = Path.Combine(home, "observatoire-clusters");
-        var folder = Path.Combine(clusters, Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant());
-        var data = Path.Combine(folder, "data");
-        // The pointer is written first so that a concurrent orphan sweep never takes the new folder for an orphan.
-        await WriteSecretAsync(PointerFile, data, ct);
-        var mkdir = await ExecAsync("mkdir", ["-p", "-m", "700", folder], asPostgres: true, ct);
-        if (mkdir.ExitCode != 0)
-        {
-            File.Delete(PointerFile);
-            throw Failure($"the {ServerUser} user cannot reach {StateDirectory} and cannot create {folder} in its home either: {mkdir.Output}",
-                $"make {home} writable by {ServerUser}, or set LocalDatabase__Directory to a folder {ServerUser} can reach (e.g. under /var/tmp)");
-        }
-        await File.WriteAllTextAsync(OwnerFile(data), PointerFile, ct);
-        if (Directory.Exists(DataDirectory) && !Directory.EnumerateFileSystemEntries(DataDirectory).Any()) Directory.Delete(DataDirectory);
-        ClusterDirectory = data;
-        await RemoveOrphansAsync(data, ct);
-    }
-
-    private static string OwnerFile(string clusterDirectory) => Path.Combine(Path.GetDirectoryName(clusterDirectory)!, "owner");
-
-    /// <summary>Removes the stopped clusters in postgres's home whose clone no longer points to them (its state folder was deleted).</summary>
-    private async Task RemoveOrphansAsync(string current, CancellationToken ct)
-    {
-        var clusters = Path.GetDirectoryName(Path.GetDirectoryName(current)!)!;
-        foreach (var folder in Directory.GetDirectories(clusters))
-        {
-            var data = Path.Combine(folder, "data");
-            if (data == current || !File.Exists(OwnerFile(data))) continue;
-            try
-            {
-                var pointer = (await File.ReadAllTextAsync(OwnerFile(data), ct)).Trim();
-                if (File.Exists(pointer) && (await File.ReadAllTextAsync(pointer, ct)).Trim() == data) continue;
-                if (LivePostmaster(data) is not null) continue;
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Another process is removing it, or it is not ours to judge: leave it.
-            }
-        }
-    }
-
-    private async Task<string> PostgresHomeAsync(CancellationToken ct)
-    {
-        var entry = await ExecAsync("getent", ["passwd", ServerUser], asPostgres: false, ct);
-        var fields = entry.Stdout.Trim().Split(':');
-        if (entry.ExitCode != 0 || fields.Length < 6)
-        {
-            throw Failure($"PostgreSQL refuses to run as root, and this machine has no {ServerUser} user to run it",
-                $"run as an ordinary user, or create the user (useradd --system --create-home --home-dir /var/lib/postgresql {ServerUser}; the postgresql package does)");
-        }
-        return fields[5];
-    }
-
-    private async Task<bool> PostgresCanEnterAsync(string directory, CancellationToken ct) =>
-        (await ExecAsync("test", ["-x", directory], asPostgres: true, ct)).ExitCode == 0;
 
     private async Task InitialiseAsync(CancellationToken ct)
     {
@@ -412,48 +253,18 @@ public sealed class LocalPostgres : IAsyncDisposable
         }
     }
 
-    /// <summary>Whether the process exists and is not a zombie (an ended process its parent has not reaped).</summary>
-    private static bool IsRunning(int pid)
+    /// <summary>Creates the database if it does not exist yet.</summary>
+    public async Task EnsureDatabaseAsync(string database, string? template = null, CancellationToken ct = default)
     {
-        try
-        {
-            if (Directory.Exists("/proc"))
-            {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                return stat[(stat.LastIndexOf(')') + 2)..].FirstOrDefault() is not ('Z' or 'X');
-            }
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidOperationException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>
-    /// The postmaster of <paramref name="clusterDirectory"/> if it is alive. Its PID alone is not enough (PIDs are
-    /// reused after a reboot): on Linux the process's working directory, which a postmaster sets to its data
-    /// directory, must hold the same postmaster.pid.
-    /// </summary>
-    public static (int Pid, int Port)? LivePostmaster(string clusterDirectory)
-    {
-        try
-        {
-            var lines = File.ReadAllLines(Path.Combine(clusterDirectory, "postmaster.pid"));
-            if (lines.Length < 4 || !int.TryParse(lines[0], out var pid) || !int.TryParse(lines[3], out var port)) return null;
-            if (Directory.Exists("/proc"))
-            {
-                var seen = File.ReadAllLines($"/proc/{pid}/cwd/postmaster.pid");
-                return seen.Length >= 3 && seen.Take(3).SequenceEqual(lines.Take(3)) ? (pid, port) : null;
-            }
-            using var process = Process.GetProcessById(pid);
-            return process.HasExited ? null : (pid, port);
-        }
-        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            return null;
-        }
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync(ct);
+        await using var exists = new NpgsqlCommand("select 1 from pg_database where datname = $1", connection);
+        exists.Parameters.AddWithValue(database);
+        if (await exists.ExecuteScalarAsync(ct) is not null) return;
+        var quoted = "\"" + database.Replace("\"", "\"\"") + "\"";
+        var templateClause = template is null ? "" : $" template \"{template.Replace("\"", "\"\"")}\"";
+        await using var create = new NpgsqlCommand($"create database {quoted}{templateClause}", connection);
+        await create.ExecuteNonQueryAsync(ct);
     }
 
     private string LogSince(long offset, int lines = 8)
@@ -488,68 +299,6 @@ public sealed class LocalPostgres : IAsyncDisposable
     {
         await File.WriteAllTextAsync(file, content, ct);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-    }
-
-    /// <summary>Creates the database if it does not exist yet.</summary>
-    public async Task EnsureDatabaseAsync(string database, string? template = null, CancellationToken ct = default)
-    {
-        await using var connection = new NpgsqlConnection(AdminConnectionString);
-        await connection.OpenAsync(ct);
-        await using var exists = new NpgsqlCommand("select 1 from pg_database where datname = $1", connection);
-        exists.Parameters.AddWithValue(database);
-        if (await exists.ExecuteScalarAsync(ct) is not null) return;
-        var quoted = "\"" + database.Replace("\"", "\"\"") + "\"";
-        var templateClause = template is null ? "" : $" template \"{template.Replace("\"", "\"\"")}\"";
-        await using var create = new NpgsqlCommand($"create database {quoted}{templateClause}", connection);
-        await create.ExecuteNonQueryAsync(ct);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private sealed record Result(int ExitCode, string Stdout, string Stderr)
-    {
-        public string Output => string.Join('\n', new[] { Stderr.Trim(), Stdout.Trim() }.Where(s => s.Length > 0));
-    }
-
-    private static async Task<Result> ExecAsync(string file, IReadOnlyList<string> arguments, bool asPostgres, CancellationToken ct)
-    {
-        var info = new ProcessStartInfo
-        {
-            FileName = asPostgres ? "runuser" : file,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (asPostgres)
-        {
-            // The current folder may be one the postgres user cannot enter (a clone in root's home).
-            info.WorkingDirectory = "/";
-            foreach (var a in new[] { "-u", ServerUser, "--", file }) info.ArgumentList.Add(a);
-        }
-        foreach (var a in arguments) info.ArgumentList.Add(a);
-
-        Process process;
-        try
-        {
-            process = Process.Start(info) ?? throw new InvalidOperationException();
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            throw new LocalPostgresException($"The local PostgreSQL database cannot be used: could not run {info.FileName}: {e.Message}\n" +
-                                             "Way out: install PostgreSQL's server package, or set ConnectionStrings__Observatoire to a PostgreSQL server of yours.");
-        }
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync(ct);
-            var stderr = process.StandardError.ReadToEndAsync(ct);
-            await process.WaitForExitAsync(ct);
-            return new Result(process.ExitCode, await stdout, await stderr);
-        }
     }
 }
 
