@@ -22,6 +22,7 @@ $$;
 
 -- Makes a table a tracked collection: the version and change position of its rows (track_change) and its
 -- tombstones. A new collection's migration calls it once after creating its table; calling it again is harmless.
+-- A row that exists has no tombstone: any left by earlier writes go, so that the triggers start from that rule.
 create function track_collection(collection regclass) returns void language plpgsql as $$
 declare
     name text := (select relname from pg_class where oid = collection);
@@ -32,6 +33,7 @@ begin
                    'for each statement execute function leave_tombstones()', name || '_leave_tombstones', collection);
     execute format('create or replace trigger %I after insert on %s referencing new table as inserted_rows '
                    'for each statement execute function remove_tombstones()', name || '_remove_tombstones', collection);
+    execute format('delete from tombstones where entity = %L and id in (select id from %s)', name, collection);
 end
 $$;
 
