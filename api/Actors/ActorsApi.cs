@@ -129,15 +129,10 @@ public static class ActorsApi
         """;
 
     private const string InsertActor = """
-        with inserted as (
-            insert into actors (id, type, category, name, role, organisation, website)
-            values (@Id, @Type, @Category, @Name, @Role, @Organisation, @Website)
-            on conflict (id) do nothing
-            returning id
-        ), revived as (
-            delete from tombstones where entity = 'actors' and id in (select id from inserted)
-        )
-        select id from inserted
+        insert into actors (id, type, category, name, role, organisation, website)
+        values (@Id, @Type, @Category, @Name, @Role, @Organisation, @Website)
+        on conflict (id) do nothing
+        returning id
         """;
 
     // Returns the stored type (no row when there is no such actor); updates only when the type is the one sent,
@@ -162,11 +157,7 @@ public static class ActorsApi
         """;
 
     private const string DeleteActorAndLeaveTombstone = """
-        with deleted as (delete from actors where id = @id returning id)
-        insert into tombstones (entity, id) select 'actors', id from deleted
-        on conflict (entity, id) do update
-            set deleted_at = excluded.deleted_at, change_txid = excluded.change_txid, change_seq = excluded.change_seq
-        returning id
+        delete from actors where id = @id returning id
         """;
 
     /// <param name="territory">Only the actors acting in this territory, by id, e.g. 2018-ti2707.</param>

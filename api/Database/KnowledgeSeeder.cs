@@ -71,7 +71,6 @@ public static partial class KnowledgeSeeder
         {
             written += await connection.ExecuteScalarAsync<int>(new CommandDefinition(upsert, transaction: transaction, cancellationToken: ct));
         }
-        await connection.ExecuteAsync(new CommandDefinition(ReviveSeeded, transaction: transaction, cancellationToken: ct));
 
         return $"{data.Sources.Count} sources, {data.Actors.Count} actors, {data.Resources.Count} resources, {data.Projects.Count} projects, " +
                $"{data.Sessions.Count} sessions, {data.Figures.Count} figures ({written} rows written)";
@@ -210,20 +209,6 @@ public static partial class KnowledgeSeeder
             update {ownerTable} set version = version
             where id in (select {ownerColumn} from written) and change_txid <> pg_current_xact_id()
         ) select count(*)::int from written
-        """;
-
-    // A seeded record that had been deleted is back: its tombstone goes.
-    private const string ReviveSeeded = """
-        delete from tombstones t
-        using (
-            select 'sources' as entity, id from seed_sources
-            union all select 'actors', id from seed_actors
-            union all select 'resources', id from seed_resources
-            union all select 'projects', id from seed_projects
-            union all select 'sessions', id from seed_sessions
-            union all select 'figures', id from seed_figures
-        ) s
-        where t.entity = s.entity and t.id = s.id
         """;
 
     private static Task Text(NpgsqlBinaryImporter w, string? value, CancellationToken ct) =>

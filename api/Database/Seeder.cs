@@ -143,8 +143,6 @@ public static class Seeder
                        union select territory_id from dropped_communes
                        union select c.territory_id from territory_communes c
                              where c.insee_code in (select insee_code from communes union select insee_code from dropped_communes));
-
-        delete from tombstones t using seed_territories s where t.entity = 'territories' and t.id = s.id;
         """;
 
     internal static async Task CopyAsync<T>(NpgsqlConnection connection, string copy, IEnumerable<T> rows,

@@ -119,15 +119,10 @@ public static class FiguresApi
         """;
 
     private const string InsertFigure = """
-        with inserted as (
-            insert into figures (id, territory_id, label, value_text, value_numeric, unit, reference_date)
-            values (@Id, @TerritoryId, @Label, @ValueText, @ValueNumeric, @Unit, @ReferenceDate)
-            on conflict (id) do nothing
-            returning id
-        ), revived as (
-            delete from tombstones where entity = 'figures' and id in (select id from inserted)
-        )
-        select id from inserted
+        insert into figures (id, territory_id, label, value_text, value_numeric, unit, reference_date)
+        values (@Id, @TerritoryId, @Label, @ValueText, @ValueNumeric, @Unit, @ReferenceDate)
+        on conflict (id) do nothing
+        returning id
         """;
 
     private const string UpdateFigure = """
@@ -143,11 +138,7 @@ public static class FiguresApi
         """;
 
     private const string DeleteFigureAndLeaveTombstone = """
-        with deleted as (delete from figures where id = @id returning id)
-        insert into tombstones (entity, id) select 'figures', id from deleted
-        on conflict (entity, id) do update
-            set deleted_at = excluded.deleted_at, change_txid = excluded.change_txid, change_seq = excluded.change_seq
-        returning id
+        delete from figures where id = @id returning id
         """;
 
     /// <param name="limit">Page size, 1 to 200 (default 50).</param>

@@ -130,15 +130,10 @@ public static class ProjectsApi
         """;
 
     private const string InsertProject = """
-        with inserted as (
-            insert into projects (id, name, territory_id, description, status, year)
-            values (@Id, @Name, @TerritoryId, @Description, @Status, @Year)
-            on conflict (id) do nothing
-            returning id
-        ), revived as (
-            delete from tombstones where entity = 'projects' and id in (select id from inserted)
-        )
-        select id from inserted
+        insert into projects (id, name, territory_id, description, status, year)
+        values (@Id, @Name, @TerritoryId, @Description, @Status, @Year)
+        on conflict (id) do nothing
+        returning id
         """;
 
     private const string UpdateProject = """
@@ -158,11 +153,7 @@ public static class ProjectsApi
         """;
 
     private const string DeleteProjectAndLeaveTombstone = """
-        with deleted as (delete from projects where id = @id returning id)
-        insert into tombstones (entity, id) select 'projects', id from deleted
-        on conflict (entity, id) do update
-            set deleted_at = excluded.deleted_at, change_txid = excluded.change_txid, change_seq = excluded.change_seq
-        returning id
+        delete from projects where id = @id returning id
         """;
 
     /// <param name="territory">Only the projects of this territory, by id, e.g. 2018-ti2707.</param>

@@ -127,15 +127,10 @@ public static class ResourcesApi
         """;
 
     private const string InsertResource = """
-        with inserted as (
-            insert into resources (id, kind, name, description, territory_id, tags)
-            values (@Id, @Kind, @Name, @Description, @TerritoryId, @Tags)
-            on conflict (id) do nothing
-            returning id
-        ), revived as (
-            delete from tombstones where entity = 'resources' and id in (select id from inserted)
-        )
-        select id from inserted
+        insert into resources (id, kind, name, description, territory_id, tags)
+        values (@Id, @Kind, @Name, @Description, @TerritoryId, @Tags)
+        on conflict (id) do nothing
+        returning id
         """;
 
     private const string UpdateResource = """
@@ -153,11 +148,7 @@ public static class ResourcesApi
         """;
 
     private const string DeleteResourceAndLeaveTombstone = """
-        with deleted as (delete from resources where id = @id returning id)
-        insert into tombstones (entity, id) select 'resources', id from deleted
-        on conflict (entity, id) do update
-            set deleted_at = excluded.deleted_at, change_txid = excluded.change_txid, change_seq = excluded.change_seq
-        returning id
+        delete from resources where id = @id returning id
         """;
 
     /// <param name="territory">Only the resources of this territory, by id, e.g. 2018-ti2707.</param>

@@ -166,15 +166,10 @@ public static class SessionsApi
         """;
 
     private const string InsertSession = """
-        with inserted as (
-            insert into sessions (id, number, date, date_precision, title, format, territory_id, partner_actor_id, location, note)
-            values (@Id, @Number, @Date::date, @DatePrecision, @Title, @Format, @TerritoryId, @PartnerActorId, @Location, @Note)
-            on conflict (id) do nothing
-            returning id
-        ), revived as (
-            delete from tombstones where entity = 'sessions' and id in (select id from inserted)
-        )
-        select id from inserted
+        insert into sessions (id, number, date, date_precision, title, format, territory_id, partner_actor_id, location, note)
+        values (@Id, @Number, @Date::date, @DatePrecision, @Title, @Format, @TerritoryId, @PartnerActorId, @Location, @Note)
+        on conflict (id) do nothing
+        returning id
         """;
 
     private const string UpdateSession = """
@@ -201,11 +196,7 @@ public static class SessionsApi
     private const string SessionWithNumber = "select id from sessions where number = @number";
 
     private const string DeleteSessionAndLeaveTombstone = """
-        with deleted as (delete from sessions where id = @id returning id)
-        insert into tombstones (entity, id) select 'sessions', id from deleted
-        on conflict (entity, id) do update
-            set deleted_at = excluded.deleted_at, change_txid = excluded.change_txid, change_seq = excluded.change_seq
-        returning id
+        delete from sessions where id = @id returning id
         """;
 
     private const string NumberConstraint = "sessions_number_key";

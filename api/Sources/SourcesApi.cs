@@ -93,15 +93,10 @@ public static class SourcesApi
         """;
 
     private const string InsertSource = """
-        with inserted as (
-            insert into sources (id, url, title, publisher, seen_on)
-            values (@Id, @Url, @Title, @Publisher, @SeenOn)
-            on conflict (id) do nothing
-            returning id
-        ), revived as (
-            delete from tombstones where entity = 'sources' and id in (select id from inserted)
-        )
-        select id from inserted
+        insert into sources (id, url, title, publisher, seen_on)
+        values (@Id, @Url, @Title, @Publisher, @SeenOn)
+        on conflict (id) do nothing
+        returning id
         """;
 
     private const string UpdateSource = """
@@ -111,11 +106,7 @@ public static class SourcesApi
         """;
 
     private const string DeleteSourceAndLeaveTombstone = """
-        with deleted as (delete from sources where id = @id returning id)
-        insert into tombstones (entity, id) select 'sources', id from deleted
-        on conflict (entity, id) do update
-            set deleted_at = excluded.deleted_at, change_txid = excluded.change_txid, change_seq = excluded.change_seq
-        returning id
+        delete from sources where id = @id returning id
         """;
 
     /// <param name="limit">Page size, 1 to 200 (default 50).</param>

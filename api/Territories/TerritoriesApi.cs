@@ -175,7 +175,6 @@ public static class TerritoriesApi
         select @Id, c, n from unnest(@CommuneCodes::text[], @CommuneNames::text[]) as c(c, n);
         delete from territory_sources where territory_id = @Id;
         insert into territory_sources (territory_id, source_id) select @Id, unnest(@SourceIds::text[]);
-        delete from tombstones where entity = 'territories' and id = @Id;
         """;
 
     private const string DeleteTerritoryAndLeaveTombstone = """
@@ -183,11 +182,7 @@ public static class TerritoriesApi
         where other.phase <> (select phase from territories where id = @id)
           and other.id in (select c.territory_id from territory_communes c
                            where c.insee_code in (select insee_code from territory_communes where territory_id = @id));
-        with deleted as (delete from territories where id = @id returning id)
-        insert into tombstones (entity, id) select 'territories', id from deleted
-        on conflict (entity, id) do update
-            set deleted_at = excluded.deleted_at, change_txid = excluded.change_txid, change_seq = excluded.change_seq
-        returning id
+        delete from territories where id = @id returning id
         """;
 
     /// <param name="limit">Page size, 1 to 200 (default 50).</param>

@@ -47,6 +47,30 @@ public sealed class SeedUpdateTests
         Assert.That((long)(await count.ExecuteScalarAsync())!, Is.Zero, "a commune the seeds no longer list is removed");
     }
 
+    [Test]
+    public async Task A_seeded_record_deleted_since_comes_back_with_the_seeds_and_loses_its_tombstone()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await TestApi.Database.CreateExtraDatabaseAsync());
+        await Migrator.MigrateAsync(dataSource);
+        await Seeder.SeedAsync(dataSource, Seeder.DefaultDirectory);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        async Task<T> Scalar<T>(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            return (T)(await command.ExecuteScalarAsync())!;
+        }
+        var id = await Scalar<string>("delete from figures where id = (select min(id) from figures) returning id");
+        Assert.That(await Scalar<long>($"select count(*) from tombstones where entity = 'figures' and id = '{id}'"), Is.EqualTo(1));
+
+        await Seeder.SeedAsync(dataSource, Seeder.DefaultDirectory);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await Scalar<long>($"select count(*) from figures where id = '{id}'"), Is.EqualTo(1));
+            Assert.That(await Scalar<long>($"select count(*) from tombstones where entity = 'figures' and id = '{id}'"), Is.Zero);
+        });
+    }
+
     [TestCase("Ville,TI9999,Ville,27\n", "a row with fields missing")]
     [TestCase("Ville,TI9999,\"Ville\"x,27,,,,,,,,\n", "text after a closing quote")]
     [TestCase("Ville,TI9999,\"Ville,27,,,,,,,,\n", "a quote never closed")]

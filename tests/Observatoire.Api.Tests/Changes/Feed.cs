@@ -59,27 +59,21 @@ public static class Feed
 
 /// <summary>
 /// Writes to the territories table inside a transaction opened directly on the database, as the API's own
-/// writes do them (the trigger fills the tracking columns; a deletion leaves a tombstone, a creation removes it).
+/// writes do them (the triggers fill the tracking columns; a deletion leaves a tombstone, a creation removes it).
 /// </summary>
 public static class DirectWrites
 {
     public static Task Create(NpgsqlConnection connection, NpgsqlTransaction transaction, string code, string name) =>
         Execute(connection, transaction, """
             insert into territories (id, phase, code, name, region_codes, department_codes)
-            values (@id, '2023-2027', @code, @name, '{27}', '{90}');
-            delete from tombstones where entity = 'territories' and id = @id;
+            values (@id, '2023-2027', @code, @name, '{27}', '{90}')
             """, ("id", $"2023-{code}"), ("code", code), ("name", name));
 
     public static Task Rename(NpgsqlConnection connection, NpgsqlTransaction transaction, string id, string name) =>
         Execute(connection, transaction, "update territories set name = @name where id = @id", ("id", id), ("name", name));
 
     public static Task Delete(NpgsqlConnection connection, NpgsqlTransaction transaction, string id) =>
-        Execute(connection, transaction, """
-            with deleted as (delete from territories where id = @id returning id)
-            insert into tombstones (entity, id) select 'territories', id from deleted
-            on conflict (entity, id) do update
-                set deleted_at = excluded.deleted_at, change_txid = excluded.change_txid, change_seq = excluded.change_seq
-            """, ("id", id));
+        Execute(connection, transaction, "delete from territories where id = @id", ("id", id));
 
     private static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, params (string Name, object Value)[] parameters)
     {

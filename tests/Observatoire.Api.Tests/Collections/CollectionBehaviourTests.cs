@@ -118,6 +118,28 @@ public sealed class CollectionBehaviourTests(CollectionCase collection)
     }
 
     [Test]
+    public async Task Creating_a_deleted_record_again_removes_its_tombstone_and_deleting_it_again_moves_the_tombstone_on()
+    {
+        var (id, body, _) = await Create(ListReads.FreshWord());
+        Assert.That((await _writer.DeleteAsync($"{Url}/{id}")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        var first = await TombstonePosition(id);
+
+        var again = await _writer.PostJson(Url, body);
+        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Created), await again.Content.ReadAsStringAsync());
+        Assert.That(await Tombstones(id), Is.Zero);
+
+        Assert.That((await _writer.DeleteAsync($"{Url}/{id}")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await Tombstones(id), Is.EqualTo(1));
+            Assert.That(await TombstonePosition(id), Is.GreaterThan(first));
+        });
+    }
+
+    private Task<long> TombstonePosition(string id) =>
+        TestApi.Database.ScalarAsync<long>("select change_seq from tombstones where entity = $1 and id = $2", collection.Name, id);
+
+    [Test]
     public async Task An_unknown_id_is_a_404_problem_naming_it_and_replacing_it_is_a_404_problem()
     {
         var body = collection.Valid(ListReads.FreshWord(), 0);
