@@ -35,13 +35,27 @@ public sealed record ListQuery<TRow>(
 
 /// <summary>
 /// One collection's list, declared beside its SQL: its sort keys and default order, the SQL of a page (keyset, limit
-/// @take + 1), of the count and of the export (every matching row, in order), its JSON item and its CSV file.
+/// @take + 1), of the count and of the export (every matching row, in order), its JSON items and its CSV file. The
+/// export may read rows of its own type: <see cref="CsvRows"/> maps them.
 /// </summary>
+/// <param name="ToItems">What turns a page's rows into items; it may read more for the whole page at once (citations).</param>
 public sealed record Listing<TRow, TItem>(
     IReadOnlyDictionary<string, Querying.SortKey<TRow>> SortKeys, string DefaultSort,
-    Func<ListQuery<TRow>, string> SelectPage, string Count, Func<TRow, TItem> ToItem,
+    Func<ListQuery<TRow>, string> SelectPage, string Count,
+    Func<NpgsqlConnection, List<TRow>, CancellationToken, Task<Func<TRow, TItem>>> ToItems,
     string CsvFile, IReadOnlyList<string> CsvHeader, Func<ListQuery<TRow>, string> SelectExport,
-    Func<NpgsqlConnection, string, DynamicParameters, IAsyncEnumerable<IReadOnlyList<object?>>> CsvRows);
+    Func<NpgsqlConnection, string, DynamicParameters, IAsyncEnumerable<IReadOnlyList<object?>>> CsvRows)
+{
+    /// <summary>A list whose items are their rows alone.</summary>
+    public Listing(
+        IReadOnlyDictionary<string, Querying.SortKey<TRow>> sortKeys, string defaultSort,
+        Func<ListQuery<TRow>, string> selectPage, string count, Func<TRow, TItem> toItem,
+        string csvFile, IReadOnlyList<string> csvHeader, Func<ListQuery<TRow>, string> selectExport,
+        Func<NpgsqlConnection, string, DynamicParameters, IAsyncEnumerable<IReadOnlyList<object?>>> csvRows)
+        : this(sortKeys, defaultSort, selectPage, count, (_, _, _) => Task.FromResult(toItem), csvFile, csvHeader, selectExport, csvRows)
+    {
+    }
+}
 
 public static class Lists
 {
@@ -63,10 +77,11 @@ public static class Lists
         }
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<TRow>(new CommandDefinition(listing.SelectPage(list), sql, cancellationToken: ct))).AsList();
+        var toItem = await listing.ToItems(connection, rows, ct);
         long? total = Paging.WantsTotal(context)
             ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(listing.Count, sql, cancellationToken: ct))
             : null;
-        return TypedResults.Ok(Paging.ToPage(context, rows, list.Take, list.Order.CursorOf, listing.ToItem, total));
+        return TypedResults.Ok(Paging.ToPage(context, rows, list.Take, list.Order.CursorOf, toItem, total));
     }
 
     /// <summary>The answer of a list that is not under a territory, which therefore never is a 404.</summary>
