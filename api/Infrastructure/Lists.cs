@@ -55,6 +55,29 @@ public sealed record Listing<TRow, TItem>(
         : this(sortKeys, defaultSort, selectPage, count, (_, _, _) => Task.FromResult(toItem), csvFile, csvHeader, selectExport, csvRows)
     {
     }
+
+    /// <summary>The representation the list offers besides JSON and CSV, if any.</summary>
+    public OtherRepresentation<TRow>? Other { get; init; }
+}
+
+/// <summary>
+/// A representation of a list besides JSON and CSV (iCalendar, GeoJSON), offered by format= and Accept: every matching
+/// row, unpaged, answered from the checked query and its SQL parameters.
+/// </summary>
+public sealed record OtherRepresentation<TRow>(ExportFormat Format, Func<NpgsqlDataSource, ListQuery<TRow>, DynamicParameters, IResult> Answer);
+
+/// <summary>The record a relation route lists under (/v1/territories/{id}/…, /v1/actors/{id}/…): unknown, it is a 404.</summary>
+public sealed record ListScope(string Noun, string Id, Func<NpgsqlConnection, string, CancellationToken, Task<bool>> Exists)
+{
+    public static ListScope Territory(string id) => new("territory", id, References.TerritoryExistsAsync);
+
+    public static ListScope Actor(string id) => new("actor", id, References.ActorExistsAsync);
+
+    public async Task<NotFoundProblem?> MissingAsync(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await Exists(connection, Id, ct) ? null : Problems.NotFound(context, $"No {Noun} has the id '{Id}'.");
+    }
 }
 
 public static class Lists
@@ -65,16 +88,48 @@ public static class Lists
     /// </summary>
     public static async Task<Results<Ok<Page<TItem>>, CsvResult, NotFoundProblem, ValidationProblem>> ReadAsync<TRow, TItem>(
         HttpContext context, NpgsqlDataSource db, Listing<TRow, TItem> listing, ListParameters parameters, object filters,
-        string? territory, CancellationToken ct)
+        string? territory, CancellationToken ct) =>
+        await ReadAnyAsync(context, db, listing, parameters, filters, territory is null ? null : ListScope.Territory(territory), null, ct) switch
+        {
+            Ok<Page<TItem>> page => page,
+            CsvResult csv => csv,
+            NotFoundProblem notFound => notFound,
+            ValidationProblem invalid => invalid,
+            var other => throw new UnreachableException($"A list without another representation answered {other.GetType().Name}."),
+        };
+
+    /// <summary>
+    /// A collection's list that offers one more representation (<see cref="Listing{TRow, TItem}.Other"/>): the shared
+    /// parameters checked, then the list's own (<paramref name="check"/>), then a 404 for an unknown <paramref name="scope"/>.
+    /// </summary>
+    public static async Task<Results<Ok<Page<TItem>>, CsvResult, TOther, NotFoundProblem, ValidationProblem>> ReadAsync<TRow, TItem, TOther>(
+        HttpContext context, NpgsqlDataSource db, Listing<TRow, TItem> listing, ListParameters parameters, object filters,
+        ListScope? scope, Func<ValidationProblem?>? check, CancellationToken ct) where TOther : IResult =>
+        await ReadAnyAsync(context, db, listing, parameters, filters, scope, check, ct) switch
+        {
+            Ok<Page<TItem>> page => page,
+            CsvResult csv => csv,
+            TOther other => other,
+            NotFoundProblem notFound => notFound,
+            ValidationProblem invalid => invalid,
+            var other => throw new UnreachableException($"A list answered {other.GetType().Name}."),
+        };
+
+    private static async Task<IResult> ReadAnyAsync<TRow, TItem>(
+        HttpContext context, NpgsqlDataSource db, Listing<TRow, TItem> listing, ListParameters parameters, object filters,
+        ListScope? scope, Func<ValidationProblem?>? check, CancellationToken ct)
     {
-        if (Parse(context, listing.SortKeys, listing.DefaultSort, parameters, out var list) is { } invalid) return invalid;
-        if (territory is not null && !await TerritoryExistsAsync(db, territory, ct)) return Problems.NotFound(context, $"No territory has the id '{territory}'.");
+        ExportFormat[] offered = listing.Other is { } extra ? [ExportFormat.Csv, extra.Format] : [ExportFormat.Csv];
+        if (Parse(context, listing.SortKeys, listing.DefaultSort, parameters, out var list, offered) is { } invalid) return invalid;
+        if (check?.Invoke() is { } invalidFilter) return invalidFilter;
+        if (scope is not null && await scope.MissingAsync(context, db, ct) is { } missing) return missing;
         var sql = list.Parameters(filters);
         if (list.Representation == ExportFormat.Csv)
         {
             return new CsvResult(db, listing.CsvFile, listing.CsvHeader, list.Delimiter,
                 (connection, token) => listing.CsvRows(connection, listing.SelectExport(list), sql));
         }
+        if (listing.Other is { } representation && list.Representation == representation.Format) return representation.Answer(db, list, sql);
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<TRow>(new CommandDefinition(listing.SelectPage(list), sql, cancellationToken: ct))).AsList();
         var toItem = await listing.ToItems(connection, rows, ct);
@@ -92,6 +147,17 @@ public static class Lists
         CsvResult csv => csv,
         ValidationProblem invalid => invalid,
         _ => throw new UnreachableException("A list without a territory has no 404."),
+    };
+
+    /// <summary>The answer of a list with another representation that is not under a record, which therefore never is a 404.</summary>
+    public static Results<Ok<Page<TItem>>, CsvResult, TOther, ValidationProblem> Unscoped<TItem, TOther>(
+        Results<Ok<Page<TItem>>, CsvResult, TOther, NotFoundProblem, ValidationProblem> result) where TOther : IResult => result.Result switch
+    {
+        Ok<Page<TItem>> page => page,
+        CsvResult csv => csv,
+        TOther other => other,
+        ValidationProblem invalid => invalid,
+        _ => throw new UnreachableException("A list without a scope has no 404."),
     };
 
     /// <summary>
