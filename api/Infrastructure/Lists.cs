@@ -120,7 +120,7 @@ public static class Lists
         ListScope? scope, Func<ValidationProblem?>? check, CancellationToken ct)
     {
         ExportFormat[] offered = listing.Other is { } extra ? [ExportFormat.Csv, extra.Format] : [ExportFormat.Csv];
-        if (Parse(context, listing.SortKeys, listing.DefaultSort, parameters, out var list, offered) is { } invalid) return invalid;
+        if (Parse(context, listing.SortKeys, listing.DefaultSort, parameters, offered, out var list) is { } invalid) return invalid;
         if (check?.Invoke() is { } invalidFilter) return invalidFilter;
         if (scope is not null && await scope.MissingAsync(context, db, ct) is { } missing) return missing;
         var sql = list.Parameters(filters);
@@ -163,15 +163,16 @@ public static class Lists
     /// <summary>
     /// Reads the parameters every list shares. The sort keys must hold "id" and "relevance"; the default order is
     /// <paramref name="defaultSort"/>, or the best matches first with q. Besides JSON, the list offers
-    /// <paramref name="offered"/> (CSV by default). A bad value is a 400 problem naming it.
+    /// <paramref name="offered"/>. A bad value is a 400 problem naming it.
     /// </summary>
-    public static ValidationProblem? Parse<TRow>(
-        HttpContext context, IReadOnlyDictionary<string, Querying.SortKey<TRow>> sortKeys, string defaultSort,
-        int? limit, string? cursor, string? q, string? sort, string? format, string? delimiter, out ListQuery<TRow> list,
-        ExportFormat[]? offered = null)
+    private static ValidationProblem? Parse<TRow>(
+        HttpContext context, IReadOnlyDictionary<string, Querying.SortKey<TRow>> sortKeys, string defaultSort, ListParameters parameters,
+        ExportFormat[] offered, out ListQuery<TRow> list)
     {
+        var (limit, cursor, q, sort, format, delimiter) =
+            (parameters.Limit, parameters.Cursor, parameters.Q, parameters.Sort, parameters.Format, parameters.Delimiter);
         list = new ListQuery<TRow>(ExportFormat.Json, ';', Paging.DefaultLimit, new Querying.Sort<TRow>([]), null, null);
-        if (Exports.Negotiate(context, format, out var representation, offered ?? [ExportFormat.Csv]) is { } invalidFormat) return invalidFormat;
+        if (Exports.Negotiate(context, format, out var representation, offered) is { } invalidFormat) return invalidFormat;
         if (Exports.Delimiter(context, delimiter, out var separator) is { } invalidDelimiter) return invalidDelimiter;
         if (Paging.Validate(context, limit, cursor, out var take, out var after) is { } invalidPage) return invalidPage;
         var search = Querying.ToTsQuery(q);
@@ -188,19 +189,5 @@ public static class Lists
         }
         list = new ListQuery<TRow>(representation, separator, take, order, afterValues, search);
         return null;
-    }
-
-    /// <summary>Reads the shared list parameters of the record; see the overload.</summary>
-    public static ValidationProblem? Parse<TRow>(
-        HttpContext context, IReadOnlyDictionary<string, Querying.SortKey<TRow>> sortKeys, string defaultSort, ListParameters parameters,
-        out ListQuery<TRow> list, ExportFormat[]? offered = null) =>
-        Parse(context, sortKeys, defaultSort, parameters.Limit, parameters.Cursor, parameters.Q, parameters.Sort, parameters.Format,
-            parameters.Delimiter, out list, offered);
-
-    /// <summary>Whether the territory of a relation route (/v1/territories/{id}/…) exists, checked before its list is read.</summary>
-    public static async Task<bool> TerritoryExistsAsync(NpgsqlDataSource db, string id, CancellationToken ct)
-    {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        return await References.TerritoryExistsAsync(connection, id, ct);
     }
 }
