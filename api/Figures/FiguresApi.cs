@@ -24,7 +24,7 @@ public static class FiguresApi
             .WithDescription("Key figures on territories, each with its sources, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching figure, unpaged, its sources as their ids.")
             .WithResponseExample(200, FigureExamples.Page)
             .WithResponseExample(200, FigureExamples.Csv, Exports.CsvMediaType)
-            .CacheableRead();
+            .WithListDocs(ListDocs).CacheableRead();
         api.MapGet("/{id}", GetFigure).WithName("getFigure").WithSummary("Get a key figure")
             .WithDescription("One key figure with its sources.")
             .WithResponseExample(200, FigureExamples.Response).CacheableRead();
@@ -43,7 +43,7 @@ public static class FiguresApi
             .WithDescription("The key figures on a territory, each with its sources, ordered by id (or as sort= says), paged, with the search and CSV export of /v1/figures. The territory's item lists them too. Facts about a studied territory belong to its 2018-2022 record.")
             .WithResponseExample(200, FigureExamples.TerritoryPage)
             .WithResponseExample(200, FigureExamples.Csv, Exports.CsvMediaType)
-            .CacheableRead();
+            .WithListDocs(ListDocs).CacheableRead();
         return app;
     }
 
@@ -95,8 +95,20 @@ public static class FiguresApi
         select count(*) from figures f where {ListFilters}
         """;
 
-    private static readonly string[] CsvHeader =
-        ["id", "territoryId", "label", "valueText", "valueNumeric", "unit", "referenceDate", "sourceIds", "createdAt", "updatedAt", "version"];
+    // A page's citations are read in one query; the export gives the ids of the sources, in its own rows.
+    private static readonly Listing<FigureRow, FigureResponse> Listing = new(SortKeys, "id", SelectFigures, CountFigures,
+        async (connection, rows, ct) => { var citations = await ReadCitations(connection, rows, ct); return r => r.ToResponse(citations); },
+        "figures.csv", ["id", "territoryId", "label", "valueText", "valueNumeric", "unit", "referenceDate", "sourceIds", "createdAt", "updatedAt", "version"],
+        SelectForExport,
+        (connection, sql, parameters) => connection.QueryUnbufferedAsync<ExportRow>(sql, parameters)
+            .Select(r => (IReadOnlyList<object?>)[r.Id, r.TerritoryId, r.Label, r.ValueText, r.ValueNumeric, r.Unit, r.ReferenceDate,
+                r.SourceIds, r.CreatedAt, r.UpdatedAt, r.Version]));
+
+    private static readonly ListParameters.Docs ListDocs = new(
+        UpdatedSince: "Only figures changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.",
+        Q: "Search in labels, values and units, in French: case, accents and hyphens do not matter, \"St\" reads as Saint; words are prefixes, all required.",
+        Sort: "Sort keys, comma-separated, - for descending: id, label, territory, referenceDate, updatedAt, relevance (with q). An unknown reference date sorts first in ascending order. Default: id, or -relevance with q. The id always breaks ties.",
+        Format: "json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching figure, unpaged, its sources as their ids.");
 
     private const string SelectFigure = $"""
         select {FigureColumns}
@@ -141,44 +153,17 @@ public static class FiguresApi
         delete from figures where id = @id returning id
         """;
 
-    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
-    /// <param name="cursor">Opaque cursor from links.next of the previous page; follow that link as it is.</param>
     /// <param name="territory">Only the key figures on this territory, by id, e.g. 2018-ti2707.</param>
-    /// <param name="updatedSince">Only figures changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
-    /// <param name="q">Search in labels, values and units, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</param>
-    /// <param name="sort">Sort keys, comma-separated, - for descending: id, label, territory, referenceDate, updatedAt, relevance (with q). An unknown reference date sorts first in ascending order. Default: id, or -relevance with q. The id always breaks ties.</param>
-    /// <param name="format">json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching figure, unpaged, its sources as their ids.</param>
-    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
     public static async Task<Results<Ok<Page<FigureResponse>>, CsvResult, ValidationProblem>> ListFigures(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, string? territory = null,
-        Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
-    {
-        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
-        var filters = new { territory, updatedSince = updatedSince?.Utc };
-        if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);
-        return await ReadPage(context, db, list, filters, ct);
-    }
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? territory, [AsParameters] ListParameters list) =>
+        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, Filters(territory, list), null, ct));
 
     /// <param name="id">Territory id, e.g. 2018-ti2707.</param>
-    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
-    /// <param name="cursor">Opaque cursor from links.next of the previous page; follow that link as it is.</param>
-    /// <param name="updatedSince">Only figures changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
-    /// <param name="q">Search in labels, values and units, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</param>
-    /// <param name="sort">Sort keys, comma-separated, - for descending: id, label, territory, referenceDate, updatedAt, relevance (with q). An unknown reference date sorts first in ascending order. Default: id, or -relevance with q. The id always breaks ties.</param>
-    /// <param name="format">json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching figure, unpaged, its sources as their ids.</param>
-    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
-    public static async Task<Results<Ok<Page<FigureResponse>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryFigures(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null,
-        Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
-    {
-        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
-        if (!await Lists.TerritoryExistsAsync(db, id, ct)) return Problems.NotFound(context, $"No territory has the id '{id}'.");
-        var filters = new { territory = id, updatedSince = updatedSince?.Utc };
-        if (list.Representation == ExportFormat.Csv) return Export(db, list, filters);
-        return await ReadPage(context, db, list, filters, ct);
-    }
+    public static Task<Results<Ok<Page<FigureResponse>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryFigures(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, [AsParameters] ListParameters list) =>
+        Lists.ReadAsync(context, db, Listing, list, Filters(id, list), id, ct);
+
+    private static object Filters(string? territory, ListParameters list) => new { territory, updatedSince = list.UpdatedSince?.Utc };
 
     /// <param name="id">Figure id, e.g. nord-franche-comte-emplois-industriels-2019.</param>
     public static async Task<Results<Ok<FigureResponse>, NotFoundProblem>> GetFigure(
@@ -216,28 +201,6 @@ public static class FiguresApi
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         return (await QueryFigures(connection, SelectFigure, new { id }, ct)).SingleOrDefault();
-    }
-
-    private static async Task<Ok<Page<FigureResponse>>> ReadPage(
-        HttpContext context, NpgsqlDataSource db, ListQuery<FigureRow> list, object filters, CancellationToken ct)
-    {
-        var parameters = list.Parameters(filters);
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<FigureRow>(new CommandDefinition(SelectFigures(list), parameters, cancellationToken: ct))).AsList();
-        var citations = await ReadCitations(connection, rows, ct);
-        long? total = Paging.WantsTotal(context)
-            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountFigures, parameters, cancellationToken: ct))
-            : null;
-        return TypedResults.Ok(Paging.ToPage(context, rows, list.Take, list.Order.CursorOf, r => r.ToResponse(citations), total));
-    }
-
-    private static CsvResult Export(NpgsqlDataSource db, ListQuery<FigureRow> list, object filters)
-    {
-        var parameters = list.Parameters(filters);
-        return new CsvResult(db, "figures.csv", CsvHeader, list.Delimiter, (connection, token) => connection
-            .QueryUnbufferedAsync<ExportRow>(SelectForExport(list), parameters)
-            .Select(r => (IReadOnlyList<object?>)[r.Id, r.TerritoryId, r.Label, r.ValueText, r.ValueNumeric, r.Unit, r.ReferenceDate,
-                r.SourceIds, r.CreatedAt, r.UpdatedAt, r.Version]));
     }
 
     // Figures and their citations in two queries, whatever the number of figures.

@@ -5,7 +5,7 @@ using Swashbuckle.AspNetCore.SwaggerGen;
 namespace Observatoire.Api.Infrastructure;
 
 /// <summary>
-/// The query parameters every list shares, bound with [AsParameters] and checked once by Lists.Parse.
+/// The query parameters every list shares, bound with [AsParameters] and checked once by Lists.ReadAsync.
 /// A collection adds its own filters as handler parameters (declared before this record) and describes these in its
 /// <see cref="Docs"/>, since "CSV holds every matching actor" says more than a text shared by all.
 /// </summary>

@@ -35,13 +35,50 @@ public sealed record ListQuery<TRow>(
 
 /// <summary>
 /// One collection's list, declared beside its SQL: its sort keys and default order, the SQL of a page (keyset, limit
-/// @take + 1), of the count and of the export (every matching row, in order), its JSON item and its CSV file.
+/// @take + 1), of the count and of the export (every matching row, in order), its JSON items and its CSV file. The
+/// export may read rows of its own type: <see cref="CsvRows"/> maps them.
 /// </summary>
+/// <param name="ToItems">What turns a page's rows into items; it may read more for the whole page at once (citations).</param>
 public sealed record Listing<TRow, TItem>(
     IReadOnlyDictionary<string, Querying.SortKey<TRow>> SortKeys, string DefaultSort,
-    Func<ListQuery<TRow>, string> SelectPage, string Count, Func<TRow, TItem> ToItem,
+    Func<ListQuery<TRow>, string> SelectPage, string Count,
+    Func<NpgsqlConnection, List<TRow>, CancellationToken, Task<Func<TRow, TItem>>> ToItems,
     string CsvFile, IReadOnlyList<string> CsvHeader, Func<ListQuery<TRow>, string> SelectExport,
-    Func<NpgsqlConnection, string, DynamicParameters, IAsyncEnumerable<IReadOnlyList<object?>>> CsvRows);
+    Func<NpgsqlConnection, string, DynamicParameters, IAsyncEnumerable<IReadOnlyList<object?>>> CsvRows)
+{
+    /// <summary>A list whose items are their rows alone.</summary>
+    public Listing(
+        IReadOnlyDictionary<string, Querying.SortKey<TRow>> sortKeys, string defaultSort,
+        Func<ListQuery<TRow>, string> selectPage, string count, Func<TRow, TItem> toItem,
+        string csvFile, IReadOnlyList<string> csvHeader, Func<ListQuery<TRow>, string> selectExport,
+        Func<NpgsqlConnection, string, DynamicParameters, IAsyncEnumerable<IReadOnlyList<object?>>> csvRows)
+        : this(sortKeys, defaultSort, selectPage, count, (_, _, _) => Task.FromResult(toItem), csvFile, csvHeader, selectExport, csvRows)
+    {
+    }
+
+    /// <summary>The representation the list offers besides JSON and CSV, if any.</summary>
+    public OtherRepresentation<TRow>? Other { get; init; }
+}
+
+/// <summary>
+/// A representation of a list besides JSON and CSV (iCalendar, GeoJSON), offered by format= and Accept: every matching
+/// row, unpaged, answered from the checked query and its SQL parameters.
+/// </summary>
+public sealed record OtherRepresentation<TRow>(ExportFormat Format, Func<NpgsqlDataSource, ListQuery<TRow>, DynamicParameters, IResult> Answer);
+
+/// <summary>The record a relation route lists under (/v1/territories/{id}/…, /v1/actors/{id}/…): unknown, it is a 404.</summary>
+public sealed record ListScope(string Noun, string Id, Func<NpgsqlConnection, string, CancellationToken, Task<bool>> Exists)
+{
+    public static ListScope Territory(string id) => new("territory", id, References.TerritoryExistsAsync);
+
+    public static ListScope Actor(string id) => new("actor", id, References.ActorExistsAsync);
+
+    public async Task<NotFoundProblem?> MissingAsync(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await Exists(connection, Id, ct) ? null : Problems.NotFound(context, $"No {Noun} has the id '{Id}'.");
+    }
+}
 
 public static class Lists
 {
@@ -51,22 +88,55 @@ public static class Lists
     /// </summary>
     public static async Task<Results<Ok<Page<TItem>>, CsvResult, NotFoundProblem, ValidationProblem>> ReadAsync<TRow, TItem>(
         HttpContext context, NpgsqlDataSource db, Listing<TRow, TItem> listing, ListParameters parameters, object filters,
-        string? territory, CancellationToken ct)
+        string? territory, CancellationToken ct) =>
+        await ReadAnyAsync(context, db, listing, parameters, filters, territory is null ? null : ListScope.Territory(territory), null, ct) switch
+        {
+            Ok<Page<TItem>> page => page,
+            CsvResult csv => csv,
+            NotFoundProblem notFound => notFound,
+            ValidationProblem invalid => invalid,
+            var other => throw new UnreachableException($"A list without another representation answered {other.GetType().Name}."),
+        };
+
+    /// <summary>
+    /// A collection's list that offers one more representation (<see cref="Listing{TRow, TItem}.Other"/>): the shared
+    /// parameters checked, then the list's own (<paramref name="check"/>), then a 404 for an unknown <paramref name="scope"/>.
+    /// </summary>
+    public static async Task<Results<Ok<Page<TItem>>, CsvResult, TOther, NotFoundProblem, ValidationProblem>> ReadAsync<TRow, TItem, TOther>(
+        HttpContext context, NpgsqlDataSource db, Listing<TRow, TItem> listing, ListParameters parameters, object filters,
+        ListScope? scope, Func<ValidationProblem?>? check, CancellationToken ct) where TOther : IResult =>
+        await ReadAnyAsync(context, db, listing, parameters, filters, scope, check, ct) switch
+        {
+            Ok<Page<TItem>> page => page,
+            CsvResult csv => csv,
+            TOther other => other,
+            NotFoundProblem notFound => notFound,
+            ValidationProblem invalid => invalid,
+            var other => throw new UnreachableException($"A list answered {other.GetType().Name}."),
+        };
+
+    private static async Task<IResult> ReadAnyAsync<TRow, TItem>(
+        HttpContext context, NpgsqlDataSource db, Listing<TRow, TItem> listing, ListParameters parameters, object filters,
+        ListScope? scope, Func<ValidationProblem?>? check, CancellationToken ct)
     {
-        if (Parse(context, listing.SortKeys, listing.DefaultSort, parameters, out var list) is { } invalid) return invalid;
-        if (territory is not null && !await TerritoryExistsAsync(db, territory, ct)) return Problems.NotFound(context, $"No territory has the id '{territory}'.");
+        ExportFormat[] offered = listing.Other is { } extra ? [ExportFormat.Csv, extra.Format] : [ExportFormat.Csv];
+        if (Parse(context, listing.SortKeys, listing.DefaultSort, parameters, offered, out var list) is { } invalid) return invalid;
+        if (check?.Invoke() is { } invalidFilter) return invalidFilter;
+        if (scope is not null && await scope.MissingAsync(context, db, ct) is { } missing) return missing;
         var sql = list.Parameters(filters);
         if (list.Representation == ExportFormat.Csv)
         {
             return new CsvResult(db, listing.CsvFile, listing.CsvHeader, list.Delimiter,
                 (connection, token) => listing.CsvRows(connection, listing.SelectExport(list), sql));
         }
+        if (listing.Other is { } representation && list.Representation == representation.Format) return representation.Answer(db, list, sql);
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<TRow>(new CommandDefinition(listing.SelectPage(list), sql, cancellationToken: ct))).AsList();
+        var toItem = await listing.ToItems(connection, rows, ct);
         long? total = Paging.WantsTotal(context)
             ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(listing.Count, sql, cancellationToken: ct))
             : null;
-        return TypedResults.Ok(Paging.ToPage(context, rows, list.Take, list.Order.CursorOf, listing.ToItem, total));
+        return TypedResults.Ok(Paging.ToPage(context, rows, list.Take, list.Order.CursorOf, toItem, total));
     }
 
     /// <summary>The answer of a list that is not under a territory, which therefore never is a 404.</summary>
@@ -79,18 +149,30 @@ public static class Lists
         _ => throw new UnreachableException("A list without a territory has no 404."),
     };
 
+    /// <summary>The answer of a list with another representation that is not under a record, which therefore never is a 404.</summary>
+    public static Results<Ok<Page<TItem>>, CsvResult, TOther, ValidationProblem> Unscoped<TItem, TOther>(
+        Results<Ok<Page<TItem>>, CsvResult, TOther, NotFoundProblem, ValidationProblem> result) where TOther : IResult => result.Result switch
+    {
+        Ok<Page<TItem>> page => page,
+        CsvResult csv => csv,
+        TOther other => other,
+        ValidationProblem invalid => invalid,
+        _ => throw new UnreachableException("A list without a scope has no 404."),
+    };
+
     /// <summary>
     /// Reads the parameters every list shares. The sort keys must hold "id" and "relevance"; the default order is
     /// <paramref name="defaultSort"/>, or the best matches first with q. Besides JSON, the list offers
-    /// <paramref name="offered"/> (CSV by default). A bad value is a 400 problem naming it.
+    /// <paramref name="offered"/>. A bad value is a 400 problem naming it.
     /// </summary>
-    public static ValidationProblem? Parse<TRow>(
-        HttpContext context, IReadOnlyDictionary<string, Querying.SortKey<TRow>> sortKeys, string defaultSort,
-        int? limit, string? cursor, string? q, string? sort, string? format, string? delimiter, out ListQuery<TRow> list,
-        ExportFormat[]? offered = null)
+    private static ValidationProblem? Parse<TRow>(
+        HttpContext context, IReadOnlyDictionary<string, Querying.SortKey<TRow>> sortKeys, string defaultSort, ListParameters parameters,
+        ExportFormat[] offered, out ListQuery<TRow> list)
     {
+        var (limit, cursor, q, sort, format, delimiter) =
+            (parameters.Limit, parameters.Cursor, parameters.Q, parameters.Sort, parameters.Format, parameters.Delimiter);
         list = new ListQuery<TRow>(ExportFormat.Json, ';', Paging.DefaultLimit, new Querying.Sort<TRow>([]), null, null);
-        if (Exports.Negotiate(context, format, out var representation, offered ?? [ExportFormat.Csv]) is { } invalidFormat) return invalidFormat;
+        if (Exports.Negotiate(context, format, out var representation, offered) is { } invalidFormat) return invalidFormat;
         if (Exports.Delimiter(context, delimiter, out var separator) is { } invalidDelimiter) return invalidDelimiter;
         if (Paging.Validate(context, limit, cursor, out var take, out var after) is { } invalidPage) return invalidPage;
         var search = Querying.ToTsQuery(q);
@@ -107,19 +189,5 @@ public static class Lists
         }
         list = new ListQuery<TRow>(representation, separator, take, order, afterValues, search);
         return null;
-    }
-
-    /// <summary>Reads the shared list parameters of the record; see the overload.</summary>
-    public static ValidationProblem? Parse<TRow>(
-        HttpContext context, IReadOnlyDictionary<string, Querying.SortKey<TRow>> sortKeys, string defaultSort, ListParameters parameters,
-        out ListQuery<TRow> list, ExportFormat[]? offered = null) =>
-        Parse(context, sortKeys, defaultSort, parameters.Limit, parameters.Cursor, parameters.Q, parameters.Sort, parameters.Format,
-            parameters.Delimiter, out list, offered);
-
-    /// <summary>Whether the territory of a relation route (/v1/territories/{id}/…) exists, checked before its list is read.</summary>
-    public static async Task<bool> TerritoryExistsAsync(NpgsqlDataSource db, string id, CancellationToken ct)
-    {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        return await References.TerritoryExistsAsync(connection, id, ct);
     }
 }

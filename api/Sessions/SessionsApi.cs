@@ -30,7 +30,7 @@ public static class SessionsApi
             .WithResponseExample(200, SessionExamples.Page)
             .WithResponseExample(200, SessionExamples.Csv, Exports.CsvMediaType)
             .WithResponseExample(200, SessionExamples.Calendar, Exports.CalendarMediaType)
-            .CacheableRead();
+            .WithListDocs(ListDocs).CacheableRead();
         app.MapGet("/v1/sessions.ics", SessionsCalendar).WithTags("Sessions").RejectUnknownQueryParameters()
             .WithName("getSessionsCalendar").WithSummary("Subscribe to the sessions as a calendar")
             .WithDescription("The sessions as an iCalendar feed (RFC 5545, text/calendar) that a calendar application can subscribe to: one all-day event per session " +
@@ -59,14 +59,14 @@ public static class SessionsApi
             .WithResponseExample(200, SessionExamples.TerritoryPage)
             .WithResponseExample(200, SessionExamples.Csv, Exports.CsvMediaType)
             .WithResponseExample(200, SessionExamples.Calendar, Exports.CalendarMediaType)
-            .CacheableRead();
+            .WithListDocs(RelationListDocs).CacheableRead();
         app.MapGet("/v1/actors/{id}/sessions", ListActorSessions).WithSparseFields<SessionSummary>().WithTags("Actors").RejectUnknownQueryParameters()
             .WithName("listActorSessions").WithSummary("List an actor's sessions")
             .WithDescription("The sessions where an actor spoke or that it co-organised, ordered by number then id, paged. Takes the filters, sorts and formats of /v1/sessions (CSV, iCalendar), speaker aside.")
             .WithResponseExample(200, SessionExamples.ActorPage)
             .WithResponseExample(200, SessionExamples.Csv, Exports.CsvMediaType)
             .WithResponseExample(200, SessionExamples.Calendar, Exports.CalendarMediaType)
-            .CacheableRead();
+            .WithListDocs(RelationListDocs).CacheableRead();
         return app;
     }
 
@@ -102,20 +102,20 @@ public static class SessionsApi
         ["relevance"] = new("coalesce(ts_rank(s.search, to_tsquery('observatoire', @query)), 0)", "real", r => r.Rank),
     };
 
-    private static string SelectSummaries(Querying.Sort<SummaryRow> sort, bool after) => $"""
+    private static string SelectSummaries(ListQuery<SummaryRow> list) => $"""
         select {SummaryColumns}
         from sessions s
         where {ListFilters}
-          and {(after ? sort.After : "true")}
-        order by {sort.OrderBy}
+          and {list.AfterCursor}
+        order by {list.Order.OrderBy}
         limit @take + 1
         """;
 
-    private static string SelectForExport(Querying.Sort<SummaryRow> sort) => $"""
+    private static string SelectForExport(ListQuery<SummaryRow> list) => $"""
         select {SummaryColumns}
         from sessions s
         where {ListFilters}
-        order by {sort.OrderBy}
+        order by {list.Order.OrderBy}
         """;
 
     private const string CountSummaries = $"""
@@ -138,7 +138,31 @@ public static class SessionsApi
         order by s.date, s.id
         """;
 
-    private static readonly string[] CsvHeader = ["id", "number", "date", "datePrecision", "title", "format", "territoryId", "updatedAt", "version"];
+    // Besides CSV, the sessions known to the day as an iCalendar feed.
+    private static readonly Listing<SummaryRow, SessionSummary> Listing = new(SortKeys, "number", SelectSummaries, CountSummaries, ToSummary,
+        "sessions.csv", ["id", "number", "date", "datePrecision", "title", "format", "territoryId", "updatedAt", "version"], SelectForExport,
+        (connection, sql, parameters) => connection.QueryUnbufferedAsync<SummaryRow>(sql, parameters)
+            .Select(r => (IReadOnlyList<object?>)[r.Id, r.Number, r.Date, r.DatePrecision, r.Title, r.Format, r.TerritoryId, r.UpdatedAt, r.Version]))
+    {
+        Other = new(ExportFormat.Calendar, (db, list, parameters) => new SessionCalendarResult(db, (connection, token) => connection
+            .QueryUnbufferedAsync<CalendarRow>(SelectForCalendar, parameters).Select(r => r.ToEvent()))),
+    };
+
+    private static readonly ListParameters.Docs ListDocs = new(
+        UpdatedSince: "Only sessions changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. updatedAt is when the writing transaction began, so a write that commits late can carry an earlier time than one already read, and deletions do not show here: to keep a copy exactly in sync, read /v1/changes.",
+        Q: "Search in titles, places and notes, in French: case, accents and hyphens do not matter, \"St\" reads as Saint; words are prefixes.",
+        Sort: "Sort keys, comma-separated, - for descending: number, date, title, updatedAt, id, relevance (with q). Default: number, or -relevance with q. The id always breaks ties. Sessions without a number (or a date) sort after the others ascending, before them descending.",
+        Format: "json (default), csv or ics; overrides the Accept header (application/json, text/csv, text/calendar). CSV and iCalendar hold every matching session, unpaged; iCalendar only those known to the day, in date order.",
+        Delimiter: "CSV delimiter: ; (default, for French spreadsheets), comma, tab or pipe.",
+        Cursor: "Opaque cursor from links.next of the previous page.");
+
+    private static readonly ListParameters.Docs RelationListDocs = new(
+        UpdatedSince: "Only sessions changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z.",
+        Q: "Search in titles, places and notes, in French: case, accents and hyphens do not matter; words are prefixes.",
+        Sort: "Sort keys, comma-separated, - for descending: number, date, title, updatedAt, id, relevance (with q). Default: number, or -relevance with q. The id always breaks ties.",
+        Format: "json (default), csv or ics; overrides the Accept header (application/json, text/csv, text/calendar). CSV and iCalendar are unpaged.",
+        Delimiter: "CSV delimiter: ; (default), comma, tab or pipe.",
+        Cursor: "Opaque cursor from links.next of the previous page.");
 
     private const string SelectSession = """
         select s.id, s.number, s.date, s.date_precision, s.title, s.format, s.location, s.note, s.created_at, s.updated_at, s.version,
@@ -201,36 +225,16 @@ public static class SessionsApi
 
     private const string NumberConstraint = "sessions_number_key";
 
-    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
-    /// <param name="cursor">Opaque cursor from links.next of the previous page.</param>
     /// <param name="territory">Only the sessions that featured this territory, by id, e.g. 2018-ti5209.</param>
     /// <param name="year">Only the sessions held in this year (four digits), e.g. 2020.</param>
     /// <param name="from">Only the sessions held on or after this day (YYYY-MM-DD). Sessions without a date never match; one known to the month or the year counts as held on the first day of it.</param>
     /// <param name="to">Only the sessions held on or before this day (YYYY-MM-DD), with from's rules.</param>
     /// <param name="sessionFormat">Only the sessions of this format: inaugural, territorial (about one territory) or thematic.</param>
     /// <param name="speaker">Only the sessions where this actor spoke, by id, e.g. person-016.</param>
-    /// <param name="updatedSince">Only sessions changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. updatedAt is when the writing transaction began, so a write that commits late can carry an earlier time than one already read, and deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
-    /// <param name="q">Search in titles, places and notes, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes.</param>
-    /// <param name="sort">Sort keys, comma-separated, - for descending: number, date, title, updatedAt, id, relevance (with q). Default: number, or -relevance with q. The id always breaks ties. Sessions without a number (or a date) sort after the others ascending, before them descending.</param>
-    /// <param name="format">json (default), csv or ics; overrides the Accept header (application/json, text/csv, text/calendar). CSV and iCalendar hold every matching session, unpaged; iCalendar only those known to the day, in date order.</param>
-    /// <param name="delimiter">CSV delimiter: ; (default, for French spreadsheets), comma, tab or pipe.</param>
     public static async Task<Results<Ok<Page<SessionSummary>>, CsvResult, SessionCalendarResult, ValidationProblem>> ListSessions(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, string? territory = null, int? year = null, DateOnly? from = null, DateOnly? to = null,
-        [OneOf(nameof(Vocabulary.SessionFormats))] string? sessionFormat = null, string? speaker = null, Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null,
-        string? format = null, string? delimiter = null)
-    {
-        var (other, page) = await ListAsync(context, db, Scope.All, null,
-            new ListQuery(limit, cursor, territory, year, from, to, sessionFormat, speaker, updatedSince, q, sort, format, delimiter), ct);
-        if (page is not null) return TypedResults.Ok(page);
-        return other switch
-        {
-            CsvResult csv => csv,
-            SessionCalendarResult calendar => calendar,
-            ValidationProblem invalid => invalid,
-            _ => throw new UnreachableException(),
-        };
-    }
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? territory, int? year, DateOnly? from, DateOnly? to,
+        [OneOf(nameof(Vocabulary.SessionFormats))] string? sessionFormat, string? speaker, [AsParameters] ListParameters list) =>
+        Lists.Unscoped(await ReadAsync(context, db, null, new(territory, null, year, from, to, sessionFormat, speaker), list, ct));
 
     /// <param name="territory">Only the sessions that featured this territory, by id, e.g. 2018-ti5209.</param>
     /// <param name="year">Only the sessions held in this year (four digits), e.g. 2020.</param>
@@ -245,79 +249,37 @@ public static class SessionsApi
         string? territory = null, int? year = null, DateOnly? from = null, DateOnly? to = null,
         [OneOf(nameof(Vocabulary.SessionFormats))] string? sessionFormat = null, string? speaker = null, Rfc3339DateTime? updatedSince = null, string? q = null)
     {
-        var (other, _) = await ListAsync(context, db, Scope.All, null,
-            new ListQuery(null, null, territory, year, from, to, sessionFormat, speaker, updatedSince, q, null, "ics", null), ct);
-        return other switch
+        var answer = await ReadAsync(context, db, null, new(territory, null, year, from, to, sessionFormat, speaker),
+            new ListParameters { UpdatedSince = updatedSince, Q = q, Format = "ics" }, ct);
+        return answer.Result switch
         {
             SessionCalendarResult calendar => calendar,
             ValidationProblem invalid => invalid,
-            _ => throw new UnreachableException(),
+            _ => throw new UnreachableException("format=ics answers a calendar or a problem."),
         };
     }
 
     /// <param name="id">Territory id, e.g. 2018-ti5209.</param>
-    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
-    /// <param name="cursor">Opaque cursor from links.next of the previous page.</param>
     /// <param name="year">Only the sessions held in this year (four digits), e.g. 2020.</param>
     /// <param name="from">Only the sessions held on or after this day (YYYY-MM-DD).</param>
     /// <param name="to">Only the sessions held on or before this day (YYYY-MM-DD).</param>
     /// <param name="sessionFormat">Only the sessions of this format: inaugural, territorial or thematic.</param>
     /// <param name="speaker">Only the sessions where this actor spoke, by id, e.g. person-016.</param>
-    /// <param name="updatedSince">Only sessions changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z.</param>
-    /// <param name="q">Search in titles, places and notes, in French: case, accents and hyphens do not matter; words are prefixes.</param>
-    /// <param name="sort">Sort keys, comma-separated, - for descending: number, date, title, updatedAt, id, relevance (with q). Default: number, or -relevance with q. The id always breaks ties.</param>
-    /// <param name="format">json (default), csv or ics; overrides the Accept header (application/json, text/csv, text/calendar). CSV and iCalendar are unpaged.</param>
-    /// <param name="delimiter">CSV delimiter: ; (default), comma, tab or pipe.</param>
-    public static async Task<Results<Ok<Page<SessionSummary>>, CsvResult, SessionCalendarResult, NotFoundProblem, ValidationProblem>> ListTerritorySessions(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, int? year = null, DateOnly? from = null, DateOnly? to = null,
-        [OneOf(nameof(Vocabulary.SessionFormats))] string? sessionFormat = null, string? speaker = null, Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null,
-        string? format = null, string? delimiter = null)
-    {
-        var (other, page) = await ListAsync(context, db, Scope.Territory, id,
-            new ListQuery(limit, cursor, id, year, from, to, sessionFormat, speaker, updatedSince, q, sort, format, delimiter), ct);
-        if (page is not null) return TypedResults.Ok(page);
-        return other switch
-        {
-            CsvResult csv => csv,
-            SessionCalendarResult calendar => calendar,
-            NotFoundProblem notFound => notFound,
-            ValidationProblem invalid => invalid,
-            _ => throw new UnreachableException(),
-        };
-    }
+    public static Task<Results<Ok<Page<SessionSummary>>, CsvResult, SessionCalendarResult, NotFoundProblem, ValidationProblem>> ListTerritorySessions(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? year, DateOnly? from, DateOnly? to,
+        [OneOf(nameof(Vocabulary.SessionFormats))] string? sessionFormat, string? speaker, [AsParameters] ListParameters list) =>
+        ReadAsync(context, db, ListScope.Territory(id), new(id, null, year, from, to, sessionFormat, speaker), list, ct);
 
     /// <param name="id">Actor id, e.g. person-016 or ecole-de-paris-du-management.</param>
-    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
-    /// <param name="cursor">Opaque cursor from links.next of the previous page.</param>
     /// <param name="territory">Only the sessions that featured this territory, by id, e.g. 2018-ti5209.</param>
     /// <param name="year">Only the sessions held in this year (four digits), e.g. 2020.</param>
     /// <param name="from">Only the sessions held on or after this day (YYYY-MM-DD).</param>
     /// <param name="to">Only the sessions held on or before this day (YYYY-MM-DD).</param>
     /// <param name="sessionFormat">Only the sessions of this format: inaugural, territorial or thematic.</param>
-    /// <param name="updatedSince">Only sessions changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z.</param>
-    /// <param name="q">Search in titles, places and notes, in French: case, accents and hyphens do not matter; words are prefixes.</param>
-    /// <param name="sort">Sort keys, comma-separated, - for descending: number, date, title, updatedAt, id, relevance (with q). Default: number, or -relevance with q. The id always breaks ties.</param>
-    /// <param name="format">json (default), csv or ics; overrides the Accept header (application/json, text/csv, text/calendar). CSV and iCalendar are unpaged.</param>
-    /// <param name="delimiter">CSV delimiter: ; (default), comma, tab or pipe.</param>
-    public static async Task<Results<Ok<Page<SessionSummary>>, CsvResult, SessionCalendarResult, NotFoundProblem, ValidationProblem>> ListActorSessions(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, string? territory = null, int? year = null, DateOnly? from = null, DateOnly? to = null,
-        [OneOf(nameof(Vocabulary.SessionFormats))] string? sessionFormat = null, Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null,
-        string? format = null, string? delimiter = null)
-    {
-        var (other, page) = await ListAsync(context, db, Scope.Actor, id,
-            new ListQuery(limit, cursor, territory, year, from, to, sessionFormat, null, updatedSince, q, sort, format, delimiter), ct);
-        if (page is not null) return TypedResults.Ok(page);
-        return other switch
-        {
-            CsvResult csv => csv,
-            SessionCalendarResult calendar => calendar,
-            NotFoundProblem notFound => notFound,
-            ValidationProblem invalid => invalid,
-            _ => throw new UnreachableException(),
-        };
-    }
+    public static Task<Results<Ok<Page<SessionSummary>>, CsvResult, SessionCalendarResult, NotFoundProblem, ValidationProblem>> ListActorSessions(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? territory, int? year, DateOnly? from, DateOnly? to,
+        [OneOf(nameof(Vocabulary.SessionFormats))] string? sessionFormat, [AsParameters] ListParameters list) =>
+        ReadAsync(context, db, ListScope.Actor(id), new(territory, id, year, from, to, sessionFormat, null), list, ct);
 
     /// <param name="id">Session id, e.g. seance-09.</param>
     public static async Task<Results<Ok<SessionResponse>, NotFoundProblem>> GetSession(
@@ -353,66 +315,28 @@ public static class SessionsApi
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.DeleteAsync(context, db, Collection.Name, id, DeleteSessionAndLeaveTombstone, ct);
 
-    /// <summary>Which sessions a list is about: all of them, a territory's or an actor's (given by the path).</summary>
-    private enum Scope { All, Territory, Actor }
+    /// <summary>The filters of a session list; <see cref="Actor"/> is the actor of /v1/actors/{id}/sessions (a speaker or the partner).</summary>
+    private sealed record Filters(
+        string? Territory, string? Actor, int? Year, DateOnly? From, DateOnly? To, string? SessionFormat, string? Speaker);
 
-    /// <summary>The query parameters of a session list, as given.</summary>
-    private sealed record ListQuery(
-        int? Limit, string? Cursor, string? Territory, int? Year, DateOnly? From, DateOnly? To, string? SessionFormat, string? Speaker,
-        Rfc3339DateTime? UpdatedSince, string? Q, string? Sort, string? Format, string? Delimiter);
+    /// <summary>A session list in any of its representations; <paramref name="scope"/> is the territory or actor of a relation route.</summary>
+    private static Task<Results<Ok<Page<SessionSummary>>, CsvResult, SessionCalendarResult, NotFoundProblem, ValidationProblem>> ReadAsync(
+        HttpContext context, NpgsqlDataSource db, ListScope? scope, Filters filters, ListParameters list, CancellationToken ct) =>
+        Lists.ReadAsync<SummaryRow, SessionSummary, SessionCalendarResult>(context, db, Listing, list,
+            new
+            {
+                territory = filters.Territory, actor = filters.Actor, year = filters.Year, from = filters.From, to = filters.To,
+                sessionFormat = filters.SessionFormat, speaker = filters.Speaker, updatedSince = list.UpdatedSince?.Utc,
+            },
+            scope, () => CheckDates(context, filters), ct);
 
-    /// <summary>
-    /// A page of sessions, or else what answers instead: an export (CSV, iCalendar) or a problem. For a territory's or
-    /// an actor's sessions, an unknown territory or actor is a 404.
-    /// </summary>
-    private static async Task<(IResult? Other, Page<SessionSummary>? Page)> ListAsync(
-        HttpContext context, NpgsqlDataSource db, Scope scope, string? scopeId, ListQuery request, CancellationToken ct)
+    private static ValidationProblem? CheckDates(HttpContext context, Filters filters)
     {
-        if (Lists.Parse(context, SortKeys, "number", request.Limit, request.Cursor, request.Q, request.Sort, request.Format, request.Delimiter,
-                out var list, [ExportFormat.Csv, ExportFormat.Calendar]) is { } invalid) return (invalid, null);
-        if (request.Year is < 1000 or > 9999) return (Problems.Validation(context, "year", "year must be a year of four digits, e.g. 2020."), null);
-        if (request.From is { } first && request.To is { } last && last < first)
-        {
-            return (Problems.Validation(context, "to", "to must not be before from: both days are included."), null);
-        }
-
-        var (representation, separator, take, order) = (list.Representation, list.Delimiter, list.Take, list.Order);
-        var parameters = list.Parameters(new
-        {
-            territory = request.Territory, actor = scope == Scope.Actor ? scopeId : null, year = request.Year,
-            from = request.From, to = request.To, sessionFormat = request.SessionFormat, speaker = request.Speaker,
-            updatedSince = request.UpdatedSince?.Utc,
-        });
-
-        await using var connection = await db.OpenConnectionAsync(ct);
-        if (representation != ExportFormat.Json && await MissingScope(context, connection, scope, scopeId, ct) is { } unknown) return (unknown, null);
-        if (representation == ExportFormat.Csv)
-        {
-            return (new CsvResult(db, "sessions.csv", CsvHeader, separator, (c, token) => c
-                .QueryUnbufferedAsync<SummaryRow>(SelectForExport(order), parameters)
-                .Select(r => (IReadOnlyList<object?>)[r.Id, r.Number, r.Date, r.DatePrecision, r.Title, r.Format, r.TerritoryId, r.UpdatedAt, r.Version])), null);
-        }
-        if (representation == ExportFormat.Calendar)
-        {
-            return (new SessionCalendarResult(db, (c, token) => c
-                .QueryUnbufferedAsync<CalendarRow>(SelectForCalendar, parameters)
-                .Select(r => r.ToEvent())), null);
-        }
-
-        var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries(order, list.After is not null), parameters, cancellationToken: ct))).AsList();
-        if (rows.Count == 0 && await MissingScope(context, connection, scope, scopeId, ct) is { } missing) return (missing, null);
-        long? total = Paging.WantsTotal(context)
-            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSummaries, parameters, cancellationToken: ct))
+        if (filters.Year is < 1000 or > 9999) return Problems.Validation(context, "year", "year must be a year of four digits, e.g. 2020.");
+        return filters.From is { } first && filters.To is { } last && last < first
+            ? Problems.Validation(context, "to", "to must not be before from: both days are included.")
             : null;
-        return (null, Paging.ToPage(context, rows, take, order.CursorOf, ToSummary, total));
     }
-
-    private static async Task<NotFoundProblem?> MissingScope(HttpContext context, NpgsqlConnection connection, Scope scope, string? id, CancellationToken ct) => scope switch
-    {
-        Scope.Territory when !await References.TerritoryExistsAsync(connection, id!, ct) => Problems.NotFound(context, $"No territory has the id '{id}'."),
-        Scope.Actor when !await References.ActorExistsAsync(connection, id!, ct) => Problems.NotFound(context, $"No actor has the id '{id}'."),
-        _ => null,
-    };
 
     /// <summary>The sessions of a territory, whole, in the order of its relation route (for include= on a territory).</summary>
     private static async Task<ConflictProblem> NumberTaken(HttpContext context, NpgsqlDataSource db, int number, CancellationToken ct)

@@ -22,7 +22,7 @@ public static class SourcesApi
             .WithDescription("The public pages, documents, repositories and packages that facts come from, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filter: updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching source, unpaged.")
             .WithResponseExample(200, SourceExamples.Page)
             .WithResponseExample(200, SourceExamples.Csv, Exports.CsvMediaType)
-            .CacheableRead();
+            .WithListDocs(ListDocs).CacheableRead();
         api.MapGet("/{id}", GetSource).WithName("getSource").WithSummary("Get a source")
             .WithDescription("One source. The records citing it list it in their sources.")
             .WithResponseExample(200, SourceExamples.Response).CacheableRead();
@@ -84,7 +84,16 @@ public static class SourcesApi
         select count(*) from sources s where {ListFilters}
         """;
 
-    private static readonly string[] CsvHeader = ["id", "url", "title", "publisher", "seenOn", "createdAt", "updatedAt", "version"];
+    private static readonly Listing<SourceRow, SourceResponse> Listing = new(SortKeys, "id", SelectSources, CountSources, r => r.ToResponse(),
+        "sources.csv", ["id", "url", "title", "publisher", "seenOn", "createdAt", "updatedAt", "version"], SelectForExport,
+        (connection, sql, parameters) => connection.QueryUnbufferedAsync<SourceRow>(sql, parameters)
+            .Select(r => (IReadOnlyList<object?>)[r.Id, r.Url, r.Title, r.Publisher, r.SeenOn, r.CreatedAt, r.UpdatedAt, r.Version]));
+
+    private static readonly ListParameters.Docs ListDocs = new(
+        UpdatedSince: "Only sources changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.",
+        Q: "Search in titles, publishers and URLs, in French: case, accents and hyphens do not matter, \"St\" reads as Saint; words are prefixes, all required.",
+        Sort: "Sort keys, comma-separated, - for descending: id, title, publisher, seenOn, updatedAt, relevance (with q). An unknown title, publisher or date sorts first in ascending order. Default: id, or -relevance with q. The id always breaks ties.",
+        Format: "json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching source, unpaged.");
 
     private const string SelectSource = $"""
         select {SourceColumns}
@@ -109,33 +118,9 @@ public static class SourcesApi
         delete from sources where id = @id returning id
         """;
 
-    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
-    /// <param name="cursor">Opaque cursor from links.next of the previous page; follow that link as it is.</param>
-    /// <param name="updatedSince">Only sources changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
-    /// <param name="q">Search in titles, publishers and URLs, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</param>
-    /// <param name="sort">Sort keys, comma-separated, - for descending: id, title, publisher, seenOn, updatedAt, relevance (with q). An unknown title, publisher or date sorts first in ascending order. Default: id, or -relevance with q. The id always breaks ties.</param>
-    /// <param name="format">json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching source, unpaged.</param>
-    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
     public static async Task<Results<Ok<Page<SourceResponse>>, CsvResult, ValidationProblem>> ListSources(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? limit = null, string? cursor = null,
-        Rfc3339DateTime? updatedSince = null, string? q = null, string? sort = null, string? format = null, string? delimiter = null)
-    {
-        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list) is { } invalid) return invalid;
-        var parameters = list.Parameters(new { updatedSince = updatedSince?.Utc });
-        if (list.Representation == ExportFormat.Csv)
-        {
-            return new CsvResult(db, "sources.csv", CsvHeader, list.Delimiter, (connection, token) => connection
-                .QueryUnbufferedAsync<SourceRow>(SelectForExport(list), parameters)
-                .Select(r => (IReadOnlyList<object?>)[r.Id, r.Url, r.Title, r.Publisher, r.SeenOn, r.CreatedAt, r.UpdatedAt, r.Version]));
-        }
-
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<SourceRow>(new CommandDefinition(SelectSources(list), parameters, cancellationToken: ct))).AsList();
-        long? total = Paging.WantsTotal(context)
-            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSources, parameters, cancellationToken: ct))
-            : null;
-        return TypedResults.Ok(Paging.ToPage(context, rows, list.Take, list.Order.CursorOf, r => r.ToResponse(), total));
-    }
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct, [AsParameters] ListParameters list) =>
+        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, new { updatedSince = list.UpdatedSince?.Utc }, null, ct));
 
     /// <param name="id">Source id, e.g. la-fabrique-ces-territoires.</param>
     public static async Task<Results<Ok<SourceResponse>, NotFoundProblem>> GetSource(

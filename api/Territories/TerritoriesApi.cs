@@ -28,7 +28,7 @@ public static class TerritoriesApi
             .WithResponseExample(200, TerritoryExamples.Csv, Exports.CsvMediaType)
             .WithResponseExample(200, TerritoryExamples.GeoJson, Exports.GeoJsonMediaType)
             .WithSparseFields<TerritorySummary>()
-            .CacheableRead();
+            .WithListDocs(ListDocs).CacheableRead();
         api.MapGet("/{id}", GetTerritory).WithName("getTerritory").WithSummary("Get a territory")
             .WithDescription("One territory with its member groupings (EPCI), its predecessors and successors in the other phase (derived from shared communes), its key figures and its sources. Facts about a studied territory belong to its 2018-2022 record: a 2023-2027 territory reaches them through its predecessors.")
             .WithResponseExample(200, TerritoryExamples.Response).CacheableRead();
@@ -78,30 +78,42 @@ public static class TerritoriesApi
         ["relevance"] = new("coalesce(ts_rank(t.search, to_tsquery('observatoire', @query)), 0)", "real", r => r.Rank),
     };
 
-    private static string SelectSummaries(Querying.Sort<SummaryRow> sort, bool after) => $"""
+    private static string SelectSummaries(ListQuery<SummaryRow> list) => $"""
         select {SummaryColumns}
         from territories t
         where {ListFilters}
-          and {(after ? sort.After : "true")}
-        order by {sort.OrderBy}
+          and {list.AfterCursor}
+        order by {list.Order.OrderBy}
         limit @take + 1
         """;
 
     // Exports: every matching row, in order, streamed; the perimeter comes as GeoJSON text.
-    private static string SelectForExport(Querying.Sort<SummaryRow> sort) => $"""
+    private static string SelectForExport(ListQuery<SummaryRow> list) => $"""
         select {SummaryColumns}, c.geometry::text as geometry
         from territories t
         left join territory_contours c on c.territory_id = t.id
         where {ListFilters}
-        order by {sort.OrderBy}
+        order by {list.Order.OrderBy}
         """;
-
-    private static readonly string[] CsvHeader =
-        ["id", "phase", "code", "name", "regionCodes", "regionNames", "departments", "communeCount", "latitude", "longitude", "studied", "updatedAt", "version"];
 
     private const string CountSummaries = $"""
         select count(*) from territories t where {ListFilters}
         """;
+
+    private static readonly Listing<SummaryRow, TerritorySummary> Listing = new(SortKeys, "id", SelectSummaries, CountSummaries, ToSummary,
+        "territories.csv",
+        ["id", "phase", "code", "name", "regionCodes", "regionNames", "departments", "communeCount", "latitude", "longitude", "studied", "updatedAt", "version"],
+        SelectForExport,
+        (connection, sql, parameters) => connection.QueryUnbufferedAsync<SummaryRow>(sql, parameters)
+            .Select(r => (IReadOnlyList<object?>)[r.Id, r.Phase, r.Code, r.Name, r.RegionCodes, r.RegionNames, r.DepartmentCodes,
+                r.CommuneCount, r.Latitude, r.Longitude, r.Studied, r.UpdatedAt, r.Version]));
+
+    private static readonly ListParameters.Docs ListDocs = new(
+        UpdatedSince: "Only territories changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. updatedAt is when the writing transaction began, so a write that commits late can carry an earlier time than one already read, and deletions do not show here: to keep a copy exactly in sync, read /v1/changes.",
+        Q: "Search in names and codes, in French: case, accents and hyphens do not matter, \"St\" reads as Saint; words are prefixes.",
+        Sort: "Sort keys, comma-separated, - for descending: id, name, code, phase, communeCount, updatedAt, relevance (with q). Default: id, or -relevance with q. The id always breaks ties.",
+        Format: "json (default), csv or geojson; overrides the Accept header (application/json, text/csv, application/geo+json). CSV and GeoJSON hold every matching territory, unpaged.",
+        Cursor: "Opaque cursor from links.next of the previous page.");
 
     private const string SelectTerritory = """
         select t.id, t.phase, t.code, t.name, t.region_codes,
@@ -185,8 +197,6 @@ public static class TerritoriesApi
         delete from territories where id = @id returning id
         """;
 
-    /// <param name="limit">Page size, 1 to 200 (default 50).</param>
-    /// <param name="cursor">Opaque cursor from links.next of the previous page.</param>
     /// <param name="phase">Only territories of this phase: 2018-2022 or 2023-2027.</param>
     /// <param name="code">Only territories with this programme code (combine with phase: codes were reused).</param>
     /// <param name="region">Only territories covering this region (INSEE code, e.g. 27).</param>
@@ -194,49 +204,29 @@ public static class TerritoriesApi
     /// <param name="epci">Only territories with this member grouping (SIREN of an EPCI, e.g. 200069052).</param>
     /// <param name="commune">Only territories with this commune (INSEE code, e.g. 90010): which Territoire d'industrie is my commune in?</param>
     /// <param name="studied">Only territories the observatory studied (true) or did not (false).</param>
-    /// <param name="updatedSince">Only territories changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. updatedAt is when the writing transaction began, so a write that commits late can carry an earlier time than one already read, and deletions do not show here: to keep a copy exactly in sync, read /v1/changes.</param>
-    /// <param name="q">Search in names and codes, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes.</param>
-    /// <param name="sort">Sort keys, comma-separated, - for descending: id, name, code, phase, communeCount, updatedAt, relevance (with q). Default: id, or -relevance with q. The id always breaks ties.</param>
-    /// <param name="format">json (default), csv or geojson; overrides the Accept header (application/json, text/csv, application/geo+json). CSV and GeoJSON hold every matching territory, unpaged.</param>
-    /// <param name="delimiter">CSV delimiter: ; (default, with decimal commas, for French spreadsheets), comma, tab or pipe.</param>
     /// <param name="geometry">GeoJSON geometry: perimeter (default) or point.</param>
     /// <param name="include">JSON only: related collections to add to each row, comma-separated: resources, actors, sessions, projects (each whole, as its relation route lists it).</param>
     public static async Task<Results<Ok<Page<TerritorySummary>>, CsvResult, TerritoryGeoJsonResult, ValidationProblem>> ListTerritories(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        int? limit = null, string? cursor = null, [OneOf(nameof(Vocabulary.Phases))] string? phase = null, [Code(Codes.Programme)] string? code = null, [Code(Codes.Region)] string? region = null,
-        [Code(Codes.Department)] string? department = null, [Code(Codes.Siren)] string? epci = null, [Code(Codes.Commune)] string? commune = null, bool? studied = null, Rfc3339DateTime? updatedSince = null,
-        string? q = null, string? sort = null, string? format = null, string? delimiter = null, [OneOf(nameof(Vocabulary.Geometries))] string? geometry = null, string? include = null)
+        [OneOf(nameof(Vocabulary.Phases))] string? phase, [Code(Codes.Programme)] string? code, [Code(Codes.Region)] string? region,
+        [Code(Codes.Department)] string? department, [Code(Codes.Siren)] string? epci, [Code(Codes.Commune)] string? commune, bool? studied,
+        [AsParameters] ListParameters list, [OneOf(nameof(Vocabulary.Geometries))] string? geometry = null, string? include = null)
     {
         if (TerritoryIncludes.Parse(context, include, out var wanted) is { } invalidInclude) return invalidInclude;
-        if (Lists.Parse(context, SortKeys, "id", limit, cursor, q, sort, format, delimiter, out var list, [ExportFormat.Csv, ExportFormat.GeoJson]) is { } invalid) return invalid;
-
-        var (representation, separator, take, order) = (list.Representation, list.Delimiter, list.Take, list.Order);
-        var parameters = list.Parameters(new { phase, code, region, department, epci, commune, studied, updatedSince = updatedSince?.Utc });
-        if (representation == ExportFormat.Csv)
+        // The GeoJSON geometry and the included collections are the request's: they complete the listing for it.
+        var listing = Listing with
         {
-            return new CsvResult(db, "territories.csv", CsvHeader, separator, (connection, token) => connection
-                .QueryUnbufferedAsync<SummaryRow>(SelectForExport(order), parameters)
-                .Select(r => (IReadOnlyList<object?>)[r.Id, r.Phase, r.Code, r.Name, r.RegionCodes, r.RegionNames, r.DepartmentCodes,
-                    r.CommuneCount, r.Latitude, r.Longitude, r.Studied, r.UpdatedAt, r.Version]));
-        }
-        if (representation == ExportFormat.GeoJson)
-        {
-            return new TerritoryGeoJsonResult(db, geometry == "point", (connection, token) => connection
-                .QueryUnbufferedAsync<ExportRow>(SelectForExport(order), parameters)
-                .Select(r => (ToSummary(r), r.Geometry)));
-        }
-
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(SelectSummaries(order, list.After is not null), parameters, cancellationToken: ct))).AsList();
-        long? total = Paging.WantsTotal(context)
-            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSummaries, parameters, cancellationToken: ct))
-            : null;
-        var page = Paging.ToPage(context, rows, take, order.CursorOf, ToSummary, total);
-        if (await TerritoryIncludes.ReadManyAsync(connection, [.. page.Items.Select(t => t.Id)], wanted, ct) is { } included)
-        {
-            page = page with { Items = [.. page.Items.Select(t => t with { Included = included[t.Id] })] };
-        }
-        return TypedResults.Ok(page);
+            ToItems = async (connection, rows, token) =>
+            {
+                var included = await TerritoryIncludes.ReadManyAsync(connection, [.. rows.Select(r => r.Id)], wanted, token);
+                return included is null ? ToSummary : r => ToSummary(r) with { Included = included[r.Id] };
+            },
+            Other = new(ExportFormat.GeoJson, (source, query, parameters) => new TerritoryGeoJsonResult(source, geometry == "point", (connection, token) => connection
+                .QueryUnbufferedAsync<ExportRow>(SelectForExport(query), parameters)
+                .Select(r => (ToSummary(r), r.Geometry)))),
+        };
+        var filters = new { phase, code, region, department, epci, commune, studied, updatedSince = list.UpdatedSince?.Utc };
+        return Lists.Unscoped(await Lists.ReadAsync<SummaryRow, TerritorySummary, TerritoryGeoJsonResult>(context, db, listing, list, filters, null, null, ct));
     }
 
     /// <param name="id">Territory id, e.g. 2018-ti2707 or 2023-ti-2708.</param>
