@@ -105,7 +105,7 @@ public static partial class SessionsApi
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         References.DeleteAsync(context, db, Collection.Name, id, DeleteSessionAndLeaveTombstone, ct);
 
-    /// <summary>The sessions of a territory, whole, in the order of its relation route (for include= on a territory).</summary>
+    /// <summary>The 409 of a create or replace whose number another session holds, naming that session.</summary>
     private static async Task<ConflictProblem> NumberTaken(HttpContext context, NpgsqlDataSource db, int number, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
