@@ -184,7 +184,7 @@ public static class ActorsApi
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         var actor = await ReadActor(db, id, ct);
-        return actor is null ? Problems.NotFound(context, $"No actor has the id '{id}'.") : TypedResults.Ok(actor);
+        return actor is null ? Problems.NoRecord(context, Collection.Noun, id) : TypedResults.Ok(actor);
     }
 
     private static readonly Writes<ActorResponse> Write = new(Collection, InsertActor, UpdateActor, ReplaceLinks, ReadActor);

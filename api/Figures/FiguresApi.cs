@@ -170,7 +170,7 @@ public static class FiguresApi
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         var figure = await ReadFigure(db, id, ct);
-        return figure is null ? Problems.NotFound(context, $"No figure has the id '{id}'.") : TypedResults.Ok(figure);
+        return figure is null ? Problems.NoRecord(context, Collection.Noun, id) : TypedResults.Ok(figure);
     }
 
     private static readonly Writes<FigureResponse> Write = new(Collection, InsertFigure, UpdateFigure, ReplaceLinks, ReadFigure);

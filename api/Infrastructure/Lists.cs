@@ -76,7 +76,7 @@ public sealed record ListScope(string Noun, string Id, Func<NpgsqlConnection, st
     public async Task<NotFoundProblem?> MissingAsync(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        return await Exists(connection, Id, ct) ? null : Problems.NotFound(context, $"No {Noun} has the id '{Id}'.");
+        return await Exists(connection, Id, ct) ? null : Problems.NoRecord(context, Noun, Id);
     }
 }
 

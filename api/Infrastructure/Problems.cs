@@ -25,6 +25,10 @@ public static class Problems
     public static NotFoundProblem NotFound(HttpContext context, string detail) =>
         new(Create(context, StatusCodes.Status404NotFound, "Not Found", detail));
 
+    /// <summary>The 404 of an id that no record of the collection has; every collection words it the same way.</summary>
+    public static NotFoundProblem NoRecord(HttpContext context, string noun, string id) =>
+        NotFound(context, $"No {noun} has the id '{id}'.");
+
     public static ConflictProblem Conflict(HttpContext context, string detail, IDictionary<string, object?>? extensions = null) =>
         new(Create(context, StatusCodes.Status409Conflict, "Conflict", detail, extensions));
 

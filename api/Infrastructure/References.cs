@@ -101,7 +101,7 @@ public static class References
         await using var connection = await db.OpenConnectionAsync(ct);
         var deleted = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(deleteSql, new { id }, cancellationToken: ct));
         var noun = context.RequestServices.GetRequiredService<CollectionRegistry>()[collection].Noun;
-        return deleted is null ? Problems.NotFound(context, $"No {noun} has the id '{id}'.") : TypedResults.NoContent();
+        return deleted is null ? Problems.NoRecord(context, noun, id) : TypedResults.NoContent();
     }
 
     /// <summary>
@@ -117,7 +117,7 @@ public static class References
         try
         {
             var deleted = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(deleteSql, new { id }, cancellationToken: ct));
-            return deleted is null ? Problems.NotFound(context, $"No {noun} has the id '{id}'.") : TypedResults.NoContent();
+            return deleted is null ? Problems.NoRecord(context, noun, id) : TypedResults.NoContent();
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {

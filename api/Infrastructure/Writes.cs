@@ -83,7 +83,7 @@ public sealed class Writes<TResponse>(
             await using var connection = await db.OpenConnectionAsync(ct);
             await using var transaction = await connection.BeginTransactionAsync(ct);
             var updated = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(updateSql, parameters, transaction, cancellationToken: ct));
-            if (updated is null) return Problems.NotFound(context, $"No {noun} has the id '{id}'.");
+            if (updated is null) return Problems.NoRecord(context, noun, id);
             if (check?.Invoke(updated) is { } refused) return refused;
             if (linksSql is not null) await connection.ExecuteAsync(new CommandDefinition(linksSql, parameters, transaction, cancellationToken: ct));
             await transaction.CommitAsync(ct);

@@ -178,7 +178,7 @@ public static class ProjectsApi
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         var project = await ReadProject(db, id, ct);
-        return project is null ? Problems.NotFound(context, $"No project has the id '{id}'.") : TypedResults.Ok(project);
+        return project is null ? Problems.NoRecord(context, Collection.Noun, id) : TypedResults.Ok(project);
     }
 
     private static readonly Writes<ProjectResponse> Write = new(Collection, InsertProject, UpdateProject, ReplaceLinks, ReadProject);

@@ -177,7 +177,7 @@ public static class ResourcesApi
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         var resource = await ReadResource(db, id, ct);
-        return resource is null ? Problems.NotFound(context, $"No resource has the id '{id}'.") : TypedResults.Ok(resource);
+        return resource is null ? Problems.NoRecord(context, Collection.Noun, id) : TypedResults.Ok(resource);
     }
 
     private static readonly Writes<ResourceResponse> Write = new(Collection, InsertResource, UpdateResource, ReplaceLinks, ReadResource);

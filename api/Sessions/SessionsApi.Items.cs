@@ -76,7 +76,7 @@ public static partial class SessionsApi
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         var session = await ReadSession(db, id, ct);
-        return session is null ? Problems.NotFound(context, $"No session has the id '{id}'.") : TypedResults.Ok(session);
+        return session is null ? Problems.NoRecord(context, Collection.Noun, id) : TypedResults.Ok(session);
     }
 
     private static readonly Writes<SessionResponse> Write = new(Collection, InsertSession, UpdateSession, ReplaceOwned, ReadSession);

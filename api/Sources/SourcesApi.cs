@@ -127,7 +127,7 @@ public static class SourcesApi
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         var source = await ReadSource(db, id, ct);
-        return source is null ? Problems.NotFound(context, $"No source has the id '{id}'.") : TypedResults.Ok(source);
+        return source is null ? Problems.NoRecord(context, Collection.Noun, id) : TypedResults.Ok(source);
     }
 
     private static readonly Writes<SourceResponse> Write = new(Collection, InsertSource, UpdateSource, null, ReadSource);

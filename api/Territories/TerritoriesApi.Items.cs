@@ -101,7 +101,7 @@ public static partial class TerritoriesApi
     {
         if (TerritoryIncludes.Parse(context, include, out var wanted) is { } invalidInclude) return invalidInclude;
         var territory = await ReadTerritory(db, id, ct);
-        if (territory is null) return Problems.NotFound(context, $"No territory has the id '{id}'.");
+        if (territory is null) return Problems.NoRecord(context, Collection.Noun, id);
         if (wanted.Count == 0) return TypedResults.Ok(territory);
         await using var connection = await db.OpenConnectionAsync(ct);
         return TypedResults.Ok(territory with { Included = await TerritoryIncludes.ReadAsync(connection, id, wanted, ct) });
@@ -118,7 +118,7 @@ public static partial class TerritoriesApi
         var rows = (await connection.QueryAsync<Commune>(new CommandDefinition(SelectCommunes, new { id, after = after?[0], take }, cancellationToken: ct))).AsList();
         if (rows.Count == 0 && !await References.TerritoryExistsAsync(connection, id, ct))
         {
-            return Problems.NotFound(context, $"No territory has the id '{id}'.");
+            return Problems.NoRecord(context, Collection.Noun, id);
         }
         return TypedResults.Ok(Paging.ToPage(context, rows, take, c => [c.InseeCode], c => c));
     }
