@@ -48,54 +48,27 @@ public static class ActorsApi
     }
 
     private const string SummaryColumns = """
-        a.id, a.type, a.category, a.name, a.role, a.organisation, a.website, a.updated_at, a.version,
-        coalesce(ts_rank(a.search, to_tsquery('observatoire', @query)), 0) as rank
+        a.id, a.type, a.category, a.name, a.role, a.organisation, a.website, a.updated_at, a.version
         """;
 
-    // Every filter is optional: a null parameter leaves its line true.
-    private const string ListFilters = """
-        (@territory::text is null or exists (select 1 from actor_territories t where t.actor_id = a.id and t.territory_id = @territory))
-        and (@type::text is null or a.type = @type)
-        and (@category::text is null or a.category = @category)
-        and (@updatedSince::timestamptz is null or a.updated_at > @updatedSince)
-        and (@query::text is null or a.search @@ to_tsquery('observatoire', @query))
-        """;
+    // Each filter is a condition on its own parameter; only the filters a request gives reach the SQL.
+    private static readonly Dictionary<string, string> ListFilters = new()
+    {
+        ["territory"] = "exists (select 1 from actor_territories t where t.actor_id = a.id and t.territory_id = @territory)",
+        ["type"] = "a.type = @type",
+        ["category"] = "a.category = @category",
+    };
 
     private static readonly Dictionary<string, Querying.SortKey<SummaryRow>> SortKeys = new()
     {
-        ["id"] = new("a.id", "text", r => r.Id),
         ["name"] = new("a.name", "text", r => r.Name),
         ["type"] = new("a.type", "text", r => r.Type),
         ["category"] = new("a.category", "text", r => r.Category),
-        ["updatedAt"] = new("a.updated_at", "timestamptz", r => r.UpdatedAt),
-        ["relevance"] = new("coalesce(ts_rank(a.search, to_tsquery('observatoire', @query)), 0)", "real", r => r.Rank),
     };
 
-    private static string SelectSummaries(ListQuery<SummaryRow> list) => $"""
-        select {SummaryColumns}
-        from actors a
-        where {ListFilters}
-          and {list.AfterCursor}
-        order by {list.Order.OrderBy}
-        limit @take + 1
-        """;
-
-    // Exports: every matching row, in order, streamed.
-    private static string SelectForExport(ListQuery<SummaryRow> list) => $"""
-        select {SummaryColumns}
-        from actors a
-        where {ListFilters}
-        order by {list.Order.OrderBy}
-        """;
-
-    private const string CountSummaries = $"""
-        select count(*) from actors a where {ListFilters}
-        """;
-
-    private static readonly Listing<SummaryRow, ActorSummary> Listing = new(SortKeys, "id", SelectSummaries, CountSummaries, ToSummary,
-        "actors.csv", ["id", "type", "category", "name", "role", "organisation", "website", "updatedAt", "version"], SelectForExport,
-        (connection, sql, parameters) => connection.QueryUnbufferedAsync<SummaryRow>(sql, parameters)
-            .Select(r => (IReadOnlyList<object?>)[r.Id, r.Type, r.Category, r.Name, r.Role, r.Organisation, r.Website, r.UpdatedAt, r.Version]));
+    private static readonly Listing<SummaryRow, ActorSummary> Listing = new(Collection, "a", SummaryColumns, ListFilters, SortKeys, "id", ToSummary,
+        new("actors.csv", ["id", "type", "category", "name", "role", "organisation", "website", "updatedAt", "version"],
+            r => [r.Id, r.Type, r.Category, r.Name, r.Role, r.Organisation, r.Website, r.UpdatedAt, r.Version]));
 
     private static readonly ListParameters.Docs ListDocs = new(
         UpdatedSince: "Only actors changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.",
@@ -166,7 +139,7 @@ public static class ActorsApi
     public static async Task<Results<Ok<Page<ActorSummary>>, CsvResult, ValidationProblem>> ListActors(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? territory,
         [OneOf(nameof(Vocabulary.ActorTypes))] string? type, [OneOf(nameof(Vocabulary.ActorCategories))] string? category, [AsParameters] ListParameters list) =>
-        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, Filters(territory, type, category, list), null, ct));
+        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, new { territory, type, category }, null, ct));
 
     /// <param name="id">Territory id, e.g. 2018-ti2707.</param>
     /// <param name="type">Only the actors of this type: organisation or person.</param>
@@ -174,20 +147,13 @@ public static class ActorsApi
     public static Task<Results<Ok<Page<ActorSummary>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryActors(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
         [OneOf(nameof(Vocabulary.ActorTypes))] string? type, [OneOf(nameof(Vocabulary.ActorCategories))] string? category, [AsParameters] ListParameters list) =>
-        Lists.ReadAsync(context, db, Listing, list, Filters(id, type, category, list), id, ct);
-
-    private static object Filters(string? territory, string? type, string? category, ListParameters list) =>
-        new { territory, type, category, updatedSince = list.UpdatedSince?.Utc };
+        Lists.ReadAsync(context, db, Listing, list, new { territory = id, type, category }, id, ct);
 
     /// <param name="id">Actor id, e.g. fc-lab.</param>
-    public static async Task<Results<Ok<ActorResponse>, NotFoundProblem>> GetActor(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var actor = await ReadActor(db, id, ct);
-        return actor is null ? Problems.NoRecord(context, Collection.Noun, id) : TypedResults.Ok(actor);
-    }
+    public static Task<Results<Ok<ActorResponse>, NotFoundProblem>> GetActor(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) => Write.GetAsync(context, db, id, ct);
 
-    private static readonly Writes<ActorResponse> Write = new(Collection, InsertActor, UpdateActor, ReplaceLinks, ReadActor);
+    private static readonly Writes<ActorResponse> Write = new(Collection, InsertActor, UpdateActor, ReplaceLinks, DeleteActorAndLeaveTombstone, ReadActor);
 
     public static Task<Results<Created<ActorResponse>, ValidationProblem, ConflictProblem>> CreateActor(
         ActorRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -208,7 +174,7 @@ public static class ActorsApi
 
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteActor(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteUnlessReferencedAsync(context, db, Collection.Name, id, DeleteActorAndLeaveTombstone, ct);
+        Write.DeleteUnlessReferencedAsync(context, db, id, ct);
 
     private static async Task<ActorResponse?> ReadActor(NpgsqlDataSource db, string id, CancellationToken ct)
     {
@@ -228,7 +194,7 @@ public static class ActorsApi
     private static ActorSummary ToSummary(SummaryRow r) =>
         new(r.Id, r.Type, r.Category, r.Name, r.Role, r.Organisation, r.Website, r.UpdatedAt, r.Version);
 
-    private class SummaryRow
+    private class SummaryRow : IListRow
     {
         public string Id { get; init; } = "";
         public string Type { get; init; } = "";

@@ -51,58 +51,32 @@ public static class FiguresApi
         f.id, f.territory_id, f.label, f.value_text, f.value_numeric, f.unit, f.reference_date, f.created_at, f.updated_at, f.version
         """;
 
-    private const string SummaryColumns = $"""
-        {FigureColumns}, coalesce(ts_rank(f.search, to_tsquery('observatoire', @query)), 0) as rank
-        """;
-
-    // Every filter is optional: a null parameter leaves its line true.
-    private const string ListFilters = """
-        (@territory::text is null or f.territory_id = @territory)
-        and (@updatedSince::timestamptz is null or f.updated_at > @updatedSince)
-        and (@query::text is null or f.search @@ to_tsquery('observatoire', @query))
-        """;
+    // Each filter is a condition on its own parameter; only the filters a request gives reach the SQL.
+    private static readonly Dictionary<string, string> ListFilters = new()
+    {
+        ["territory"] = "f.territory_id = @territory",
+    };
 
     // The reference date may be unknown: it sorts as '', so that the keyset comparisons hold.
     private static readonly Dictionary<string, Querying.SortKey<FigureRow>> SortKeys = new()
     {
-        ["id"] = new("f.id", "text", r => r.Id),
         ["label"] = new("f.label", "text", r => r.Label),
         ["territory"] = new("f.territory_id", "text", r => r.TerritoryId),
         ["referenceDate"] = new("coalesce(f.reference_date, '')", "text", r => r.ReferenceDate ?? ""),
-        ["updatedAt"] = new("f.updated_at", "timestamptz", r => r.UpdatedAt),
-        ["relevance"] = new("coalesce(ts_rank(f.search, to_tsquery('observatoire', @query)), 0)", "real", r => r.Rank),
     };
 
-    private static string SelectFigures(ListQuery<FigureRow> list) => $"""
-        select {SummaryColumns}
-        from figures f
-        where {ListFilters}
-          and {list.AfterCursor}
-        order by {list.Order.OrderBy}
-        limit @take + 1
+    // The export gives the ids of a figure's sources in its own column.
+    private const string ExportColumns = $"""
+        {FigureColumns},
+        array(select x.source_id from figure_sources x where x.figure_id = f.id order by x.source_id) as source_ids
         """;
 
-    // Exports: every matching row, in order, streamed, with the ids of its sources.
-    private static string SelectForExport(ListQuery<FigureRow> list) => $"""
-        select {SummaryColumns},
-               array(select x.source_id from figure_sources x where x.figure_id = f.id order by x.source_id) as source_ids
-        from figures f
-        where {ListFilters}
-        order by {list.Order.OrderBy}
-        """;
-
-    private const string CountFigures = $"""
-        select count(*) from figures f where {ListFilters}
-        """;
-
-    // A page's citations are read in one query; the export gives the ids of the sources, in its own rows.
-    private static readonly Listing<FigureRow, FigureResponse> Listing = new(SortKeys, "id", SelectFigures, CountFigures,
+    // A page's citations are read in one query.
+    private static readonly Listing<FigureRow, FigureResponse> Listing = new(Collection, "f", FigureColumns, ListFilters, SortKeys, "id",
         async (connection, rows, ct) => { var citations = await ReadCitations(connection, rows, ct); return r => r.ToResponse(citations); },
-        "figures.csv", ["id", "territoryId", "label", "valueText", "valueNumeric", "unit", "referenceDate", "sourceIds", "createdAt", "updatedAt", "version"],
-        SelectForExport,
-        (connection, sql, parameters) => connection.QueryUnbufferedAsync<ExportRow>(sql, parameters)
-            .Select(r => (IReadOnlyList<object?>)[r.Id, r.TerritoryId, r.Label, r.ValueText, r.ValueNumeric, r.Unit, r.ReferenceDate,
-                r.SourceIds, r.CreatedAt, r.UpdatedAt, r.Version]));
+        new("figures.csv", ["id", "territoryId", "label", "valueText", "valueNumeric", "unit", "referenceDate", "sourceIds", "createdAt", "updatedAt", "version"],
+            r => [r.Id, r.TerritoryId, r.Label, r.ValueText, r.ValueNumeric, r.Unit, r.ReferenceDate, r.SourceIds, r.CreatedAt, r.UpdatedAt, r.Version],
+            ExportColumns));
 
     private static readonly ListParameters.Docs ListDocs = new(
         UpdatedSince: "Only figures changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.",
@@ -156,24 +130,18 @@ public static class FiguresApi
     /// <param name="territory">Only the key figures on this territory, by id, e.g. 2018-ti2707.</param>
     public static async Task<Results<Ok<Page<FigureResponse>>, CsvResult, ValidationProblem>> ListFigures(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? territory, [AsParameters] ListParameters list) =>
-        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, Filters(territory, list), null, ct));
+        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, new { territory }, null, ct));
 
     /// <param name="id">Territory id, e.g. 2018-ti2707.</param>
     public static Task<Results<Ok<Page<FigureResponse>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryFigures(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, [AsParameters] ListParameters list) =>
-        Lists.ReadAsync(context, db, Listing, list, Filters(id, list), id, ct);
-
-    private static object Filters(string? territory, ListParameters list) => new { territory, updatedSince = list.UpdatedSince?.Utc };
+        Lists.ReadAsync(context, db, Listing, list, new { territory = id }, id, ct);
 
     /// <param name="id">Figure id, e.g. nord-franche-comte-emplois-industriels-2019.</param>
-    public static async Task<Results<Ok<FigureResponse>, NotFoundProblem>> GetFigure(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var figure = await ReadFigure(db, id, ct);
-        return figure is null ? Problems.NoRecord(context, Collection.Noun, id) : TypedResults.Ok(figure);
-    }
+    public static Task<Results<Ok<FigureResponse>, NotFoundProblem>> GetFigure(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) => Write.GetAsync(context, db, id, ct);
 
-    private static readonly Writes<FigureResponse> Write = new(Collection, InsertFigure, UpdateFigure, ReplaceLinks, ReadFigure);
+    private static readonly Writes<FigureResponse> Write = new(Collection, InsertFigure, UpdateFigure, ReplaceLinks, DeleteFigureAndLeaveTombstone, ReadFigure);
 
     public static Task<Results<Created<FigureResponse>, ValidationProblem, ConflictProblem>> CreateFigure(
         FigureRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -191,7 +159,7 @@ public static class FiguresApi
 
     public static Task<Results<NoContent, NotFoundProblem>> DeleteFigure(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteAsync(context, db, Collection.Name, id, DeleteFigureAndLeaveTombstone, ct);
+        Write.DeleteAsync(context, db, id, ct);
 
     /// <summary>Every key figure on a territory, with its sources (for the territory's item).</summary>
     public static Task<List<FigureResponse>> ReadTerritoryFiguresAsync(NpgsqlConnection connection, string territoryId, CancellationToken ct) =>
@@ -218,7 +186,7 @@ public static class FiguresApi
             .ToLookup(c => c.OwnerId);
     }
 
-    private class FigureRow
+    private class FigureRow : IListRow
     {
         public string Id { get; init; } = "";
         public string TerritoryId { get; init; } = "";
@@ -232,13 +200,11 @@ public static class FiguresApi
         public long Version { get; init; }
         public float Rank { get; init; }
 
+        /// <summary>Read by the export only.</summary>
+        public string[] SourceIds { get; init; } = [];
+
         public FigureResponse ToResponse(ILookup<string, CitationRow> citations) => new(
             Id, TerritoryId, Label, ValueText, ValueNumeric, Unit, ReferenceDate, CitationRow.ToCitations(citations[Id]), CreatedAt, UpdatedAt, Version);
-    }
-
-    private sealed class ExportRow : FigureRow
-    {
-        public string[] SourceIds { get; init; } = [];
     }
 
     /// <summary>The parameters of a figure write, flattened for SQL.</summary>

@@ -8,7 +8,8 @@ namespace Observatoire.Api.Infrastructure;
 
 /// <summary>
 /// What a list request asks for besides its filters, checked once: the representation (format= or Accept), the
-/// CSV delimiter, the page size and cursor, the search and the sort. The SQL of each collection stays its own.
+/// CSV delimiter, the page size and cursor, the search and the sort; then the conditions of the filters given and
+/// the SQL parameters (<see cref="Listing{TRow, TItem}.Given"/>).
 /// </summary>
 /// <param name="Representation">JSON pages, or a CSV export of every matching row.</param>
 /// <param name="Delimiter">The CSV delimiter.</param>
@@ -19,52 +20,167 @@ namespace Observatoire.Api.Infrastructure;
 public sealed record ListQuery<TRow>(
     ExportFormat Representation, char Delimiter, int Take, Querying.Sort<TRow> Order, string[]? After, string? Search)
 {
-    /// <summary>The SQL parameters: the filters given, with @query (the search), @take and the cursor's @k0, @k1…</summary>
-    public DynamicParameters Parameters(object filters)
-    {
-        var parameters = new DynamicParameters(filters);
-        parameters.Add("query", Search);
-        parameters.Add("take", Take);
-        Order.AddCursor(parameters, After);
-        return parameters;
-    }
+    /// <summary>The conditions of the filters given (the search and updatedSince among them), in their declared order.</summary>
+    public IReadOnlyList<string> Conditions { get; init; } = [];
 
-    /// <summary>The keyset condition of the next page ("true" on the first page).</summary>
-    public string AfterCursor => After is null ? "true" : Order.After;
+    /// <summary>The SQL parameters: the filters given, with @query (the search), @take and the cursor's @k0, @k1…</summary>
+    public DynamicParameters Parameters { get; init; } = new();
+
+    /// <summary>The keyset condition of the next page, or null on the first page.</summary>
+    public string? AfterCursor => After is null ? null : Order.After;
+
+    /// <summary>
+    /// The where clause of the filters given and of <paramref name="more"/> (nulls left out), or nothing when there
+    /// is no condition: only what the request asks for reaches the SQL, so PostgreSQL plans for it.
+    /// </summary>
+    public string Where(params string?[] more)
+    {
+        var all = Conditions.Concat(more.OfType<string>()).ToList();
+        return all.Count == 0 ? "" : "where " + string.Join("\n  and ", all);
+    }
+}
+
+/// <summary>A list's CSV file: its header and the values of a row, in the same order.</summary>
+/// <param name="Columns">The columns the export reads, when it needs more than the list's own (null: the same rows).</param>
+public sealed record CsvExport<TRow>(string File, IReadOnlyList<string> Header, Func<TRow, IReadOnlyList<object?>> Row, string? Columns = null);
+
+/// <summary>What every list row has, for the sort keys every list shares: id, updatedAt and relevance.</summary>
+public interface IListRow
+{
+    string Id { get; }
+
+    DateTime UpdatedAt { get; }
+
+    /// <summary>The row's relevance to the search; read only with q.</summary>
+    float Rank { get; }
 }
 
 /// <summary>
-/// One collection's list, declared beside its SQL: its sort keys and default order, the SQL of a page (keyset, limit
-/// @take + 1), of the count and of the export (every matching row, in order), its JSON items and its CSV file. The
-/// export may read rows of its own type: <see cref="CsvRows"/> maps them.
+/// One collection's list, declared beside its SQL pieces: its table (the collection's name) and the alias its SQL
+/// uses, the columns of its rows, its own filters and sort keys, its default order, its JSON items and its CSV file.
+/// The SQL of a page, of the count and of the export is composed here, once, from those pieces; so are what every
+/// collection's table has (id, updated_at and the search vector): the updatedSince filter, the search (q) and its
+/// rank, and the sort keys id, updatedAt and relevance.
 /// </summary>
-/// <param name="ToItems">What turns a page's rows into items; it may read more for the whole page at once (citations).</param>
-public sealed record Listing<TRow, TItem>(
-    IReadOnlyDictionary<string, Querying.SortKey<TRow>> SortKeys, string DefaultSort,
-    Func<ListQuery<TRow>, string> SelectPage, string Count,
-    Func<NpgsqlConnection, List<TRow>, CancellationToken, Task<Func<TRow, TItem>>> ToItems,
-    string CsvFile, IReadOnlyList<string> CsvHeader, Func<ListQuery<TRow>, string> SelectExport,
-    Func<NpgsqlConnection, string, DynamicParameters, IAsyncEnumerable<IReadOnlyList<object?>>> CsvRows)
+public sealed record Listing<TRow, TItem> where TRow : IListRow
 {
+    /// <param name="filters">
+    /// Each filter by name: a condition on the parameter of that name, which stands alone between <c>and</c>s
+    /// (parenthesise an <c>or</c>). Only the filters a request gives reach the SQL, in this order.
+    /// </param>
+    /// <param name="sortKeys">The sort keys besides id (first), updatedAt and relevance (last).</param>
+    /// <param name="toItems">What turns a page's rows into items; it may read more for the whole page at once (citations).</param>
+    public Listing(
+        Collection collection, string alias, string columns, IReadOnlyDictionary<string, string> filters,
+        IReadOnlyDictionary<string, Querying.SortKey<TRow>> sortKeys, string defaultSort,
+        Func<NpgsqlConnection, List<TRow>, CancellationToken, Task<Func<TRow, TItem>>> toItems, CsvExport<TRow> csv)
+    {
+        From = $"{collection.Name} {alias}";
+        Columns = columns;
+        Rank = $"coalesce(ts_rank({alias}.search, to_tsquery('observatoire', @query)), 0)";
+        Filters = new Dictionary<string, string>(filters)
+        {
+            ["updatedSince"] = $"{alias}.updated_at > @updatedSince",
+            ["query"] = $"{alias}.search @@ to_tsquery('observatoire', @query)",
+        };
+        SortKeys = new Dictionary<string, Querying.SortKey<TRow>>([
+            new("id", new($"{alias}.id", "text", r => r.Id)),
+            .. sortKeys,
+            new("updatedAt", new($"{alias}.updated_at", "timestamptz", r => r.UpdatedAt)),
+            new("relevance", new(Rank, "real", r => r.Rank))]);
+        DefaultSort = defaultSort;
+        ToItems = toItems;
+        Csv = csv;
+    }
+
     /// <summary>A list whose items are their rows alone.</summary>
     public Listing(
-        IReadOnlyDictionary<string, Querying.SortKey<TRow>> sortKeys, string defaultSort,
-        Func<ListQuery<TRow>, string> selectPage, string count, Func<TRow, TItem> toItem,
-        string csvFile, IReadOnlyList<string> csvHeader, Func<ListQuery<TRow>, string> selectExport,
-        Func<NpgsqlConnection, string, DynamicParameters, IAsyncEnumerable<IReadOnlyList<object?>>> csvRows)
-        : this(sortKeys, defaultSort, selectPage, count, (_, _, _) => Task.FromResult(toItem), csvFile, csvHeader, selectExport, csvRows)
+        Collection collection, string alias, string columns, IReadOnlyDictionary<string, string> filters,
+        IReadOnlyDictionary<string, Querying.SortKey<TRow>> sortKeys, string defaultSort, Func<TRow, TItem> toItem, CsvExport<TRow> csv)
+        : this(collection, alias, columns, filters, sortKeys, defaultSort, (_, _, _) => Task.FromResult(toItem), csv)
     {
     }
 
+    /// <summary>The table and its alias.</summary>
+    public string From { get; }
+
+    public string Columns { get; }
+
+    /// <summary>A row's relevance to the search.</summary>
+    public string Rank { get; }
+
+    public IReadOnlyDictionary<string, string> Filters { get; }
+
+    public IReadOnlyDictionary<string, Querying.SortKey<TRow>> SortKeys { get; }
+
+    public string DefaultSort { get; }
+
+    public Func<NpgsqlConnection, List<TRow>, CancellationToken, Task<Func<TRow, TItem>>> ToItems { get; init; }
+
+    public CsvExport<TRow> Csv { get; }
+
     /// <summary>The representation the list offers besides JSON and CSV, if any.</summary>
     public OtherRepresentation<TRow>? Other { get; init; }
+
+    /// <summary>
+    /// A page: the rows after the cursor, in order, and one more to tell whether a next page exists; with q, each
+    /// with its rank (the cursor of a sort by relevance).
+    /// </summary>
+    public string SelectPage(ListQuery<TRow> list) => $"""
+        select {Columns}{(list.Search is null ? "" : $", {Rank} as rank")}
+        from {From}
+        {list.Where(list.AfterCursor)}
+        order by {list.Order.OrderBy}
+        limit @take + 1
+        """;
+
+    /// <summary>The number of matching rows (Prefer: count=exact).</summary>
+    public string Count(ListQuery<TRow> list) => $"""
+        select count(*)
+        from {From}
+        {list.Where()}
+        """;
+
+    /// <summary>Every matching row, in order, for an export; <paramref name="columns"/> and <paramref name="from"/> replace the list's own.</summary>
+    public string SelectAll(ListQuery<TRow> list, string? columns = null, string? from = null) => $"""
+        select {columns ?? Columns}
+        from {from ?? From}
+        {list.Where()}
+        order by {list.Order.OrderBy}
+        """;
+
+    /// <summary>
+    /// The query with the filters given: the non-null values of <paramref name="filters"/> (an object whose
+    /// properties are named as the filters, case aside), updatedSince and the search.
+    /// </summary>
+    public ListQuery<TRow> Given(ListQuery<TRow> list, object filters, DateTimeOffset? updatedSince)
+    {
+        var given = new RouteValueDictionary(filters);
+        if (given.Keys.FirstOrDefault(k => k is "updatedSince" or "query" || !Filters.Keys.Contains(k, StringComparer.OrdinalIgnoreCase)) is { } unknown)
+        {
+            throw new InvalidOperationException($"The list of {From} has no filter '{unknown}' that a handler may give.");
+        }
+        given["updatedSince"] = updatedSince;
+        given["query"] = list.Search;
+        var parameters = new DynamicParameters();
+        var conditions = new List<string>();
+        foreach (var (name, condition) in Filters)
+        {
+            if (given.GetValueOrDefault(name) is not { } value) continue;
+            parameters.Add(name, value);
+            conditions.Add(condition);
+        }
+        parameters.Add("take", list.Take);
+        list.Order.AddCursor(parameters, list.After);
+        return list with { Conditions = conditions, Parameters = parameters };
+    }
 }
 
 /// <summary>
 /// A representation of a list besides JSON and CSV (iCalendar, GeoJSON), offered by format= and Accept: every matching
-/// row, unpaged, answered from the checked query and its SQL parameters.
+/// row, unpaged, answered from the checked query with its filters (<see cref="ListQuery{TRow}.Where"/>, <see cref="ListQuery{TRow}.Parameters"/>).
 /// </summary>
-public sealed record OtherRepresentation<TRow>(ExportFormat Format, Func<NpgsqlDataSource, ListQuery<TRow>, DynamicParameters, IResult> Answer);
+public sealed record OtherRepresentation<TRow>(ExportFormat Format, Func<NpgsqlDataSource, ListQuery<TRow>, IResult> Answer);
 
 /// <summary>The record a relation route lists under (/v1/territories/{id}/…, /v1/actors/{id}/…): unknown, it is a 404.</summary>
 public sealed record ListScope(string Noun, string Id, Func<NpgsqlConnection, string, CancellationToken, Task<bool>> Exists)
@@ -88,7 +204,7 @@ public static class Lists
     /// </summary>
     public static async Task<Results<Ok<Page<TItem>>, CsvResult, NotFoundProblem, ValidationProblem>> ReadAsync<TRow, TItem>(
         HttpContext context, NpgsqlDataSource db, Listing<TRow, TItem> listing, ListParameters parameters, object filters,
-        string? territory, CancellationToken ct) =>
+        string? territory, CancellationToken ct) where TRow : IListRow =>
         await ReadAnyAsync(context, db, listing, parameters, filters, territory is null ? null : ListScope.Territory(territory), null, ct) switch
         {
             Ok<Page<TItem>> page => page,
@@ -104,7 +220,7 @@ public static class Lists
     /// </summary>
     public static async Task<Results<Ok<Page<TItem>>, CsvResult, TOther, NotFoundProblem, ValidationProblem>> ReadAsync<TRow, TItem, TOther>(
         HttpContext context, NpgsqlDataSource db, Listing<TRow, TItem> listing, ListParameters parameters, object filters,
-        ListScope? scope, Func<ValidationProblem?>? check, CancellationToken ct) where TOther : IResult =>
+        ListScope? scope, Func<ValidationProblem?>? check, CancellationToken ct) where TRow : IListRow where TOther : IResult =>
         await ReadAnyAsync(context, db, listing, parameters, filters, scope, check, ct) switch
         {
             Ok<Page<TItem>> page => page,
@@ -117,24 +233,25 @@ public static class Lists
 
     private static async Task<IResult> ReadAnyAsync<TRow, TItem>(
         HttpContext context, NpgsqlDataSource db, Listing<TRow, TItem> listing, ListParameters parameters, object filters,
-        ListScope? scope, Func<ValidationProblem?>? check, CancellationToken ct)
+        ListScope? scope, Func<ValidationProblem?>? check, CancellationToken ct) where TRow : IListRow
     {
         ExportFormat[] offered = listing.Other is { } extra ? [ExportFormat.Csv, extra.Format] : [ExportFormat.Csv];
         if (Parse(context, listing.SortKeys, listing.DefaultSort, parameters, offered, out var list) is { } invalid) return invalid;
         if (check?.Invoke() is { } invalidFilter) return invalidFilter;
         if (scope is not null && await scope.MissingAsync(context, db, ct) is { } missing) return missing;
-        var sql = list.Parameters(filters);
+        list = listing.Given(list, filters, parameters.UpdatedSince?.Utc);
         if (list.Representation == ExportFormat.Csv)
         {
-            return new CsvResult(db, listing.CsvFile, listing.CsvHeader, list.Delimiter,
-                (connection, token) => listing.CsvRows(connection, listing.SelectExport(list), sql));
+            var export = listing.SelectAll(list, listing.Csv.Columns);
+            return new CsvResult(db, listing.Csv.File, listing.Csv.Header, list.Delimiter,
+                (connection, token) => connection.QueryUnbufferedAsync<TRow>(export, list.Parameters).Select(listing.Csv.Row));
         }
-        if (listing.Other is { } representation && list.Representation == representation.Format) return representation.Answer(db, list, sql);
+        if (listing.Other is { } representation && list.Representation == representation.Format) return representation.Answer(db, list);
         await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<TRow>(new CommandDefinition(listing.SelectPage(list), sql, cancellationToken: ct))).AsList();
+        var rows = (await connection.QueryAsync<TRow>(new CommandDefinition(listing.SelectPage(list), list.Parameters, cancellationToken: ct))).AsList();
         var toItem = await listing.ToItems(connection, rows, ct);
         long? total = Paging.WantsTotal(context)
-            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(listing.Count, sql, cancellationToken: ct))
+            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(listing.Count(list), list.Parameters, cancellationToken: ct))
             : null;
         return TypedResults.Ok(Paging.ToPage(context, rows, list.Take, list.Order.CursorOf, toItem, total));
     }

@@ -6,21 +6,34 @@ using Npgsql;
 namespace Observatoire.Api.Infrastructure;
 
 /// <summary>
-/// The create and replace of a collection, written once; the collection gives its SQL, which stays beside its
-/// handlers. Each write is one transaction: the record's statement, then its links (replaced whole), then the
-/// commit; the record is read back afterwards. Deletes are <see cref="References.DeleteAsync"/> and
-/// <see cref="References.DeleteUnlessReferencedAsync"/>. Requests arrive validated (<see cref="RequestValidation"/>).
+/// The read, create, replace and delete of one record of a collection, written once; the collection gives its SQL,
+/// which stays beside its handlers. Each write is one transaction: the record's statement, then its links (replaced
+/// whole), then the commit; the record is read back afterwards. Requests arrive validated (<see cref="RequestValidation"/>).
 /// </summary>
 /// <param name="collection">The collection: its path under /v1 and its noun in messages.</param>
 /// <param name="insertSql">Inserts the record with @Id unless the id is taken, and returns the id (no row when taken).</param>
 /// <param name="updateSql">Updates the record with @Id and returns a value of it (no row when there is no such record).</param>
 /// <param name="linksSql">Replaces the record's links with @Id, or null when it has none.</param>
+/// <param name="deleteSql">Deletes the record with @id (leaving its tombstone) and returns its id (no row when there is none).</param>
 /// <param name="read">Reads the record as the API returns it.</param>
 public sealed class Writes<TResponse>(
-    Collection collection, string insertSql, string updateSql, string? linksSql,
+    Collection collection, string insertSql, string updateSql, string? linksSql, string deleteSql,
     Func<NpgsqlDataSource, string, CancellationToken, Task<TResponse?>> read) where TResponse : class
 {
     private readonly string noun = collection.Noun;
+
+    /// <summary>The record <paramref name="id"/> as the API returns it: 404 when there is none.</summary>
+    public async Task<Results<Ok<TResponse>, NotFoundProblem>> GetAsync(HttpContext context, NpgsqlDataSource db, string id, CancellationToken ct) =>
+        await read(db, id, ct) is { } record ? TypedResults.Ok(record) : Problems.NoRecord(context, noun, id);
+
+    /// <summary>Deletes the record <paramref name="id"/> of a collection no other record refers to: 404 when there is none.</summary>
+    public Task<Results<NoContent, NotFoundProblem>> DeleteAsync(HttpContext context, NpgsqlDataSource db, string id, CancellationToken ct) =>
+        References.DeleteAsync(context, db, collection.Name, id, deleteSql, ct);
+
+    /// <summary>Deletes the record <paramref name="id"/>, or 409 listing the records that refer to it; 404 when there is none.</summary>
+    public Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteUnlessReferencedAsync(
+        HttpContext context, NpgsqlDataSource db, string id, CancellationToken ct) =>
+        References.DeleteUnlessReferencedAsync(context, db, collection.Name, id, deleteSql, ct);
 
     /// <summary>A unique constraint besides the id, and the 409 that says who holds the value.</summary>
     public sealed record Unique(string Constraint, Func<Task<ConflictProblem>> Taken);

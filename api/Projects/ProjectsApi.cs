@@ -50,56 +50,29 @@ public static class ProjectsApi
     }
 
     private const string SummaryColumns = """
-        p.id, p.name, p.territory_id, p.status, p.year, p.updated_at, p.version,
-        coalesce(ts_rank(p.search, to_tsquery('observatoire', @query)), 0) as rank
+        p.id, p.name, p.territory_id, p.status, p.year, p.updated_at, p.version
         """;
 
-    // Every filter is optional: a null parameter leaves its line true.
-    private const string ListFilters = """
-        (@territory::text is null or p.territory_id = @territory)
-        and (@resource::text is null or exists (select 1 from project_resources x where x.project_id = p.id and x.resource_id = @resource))
-        and (@actor::text is null or exists (select 1 from project_actors x where x.project_id = p.id and x.actor_id = @actor))
-        and (@updatedSince::timestamptz is null or p.updated_at > @updatedSince)
-        and (@query::text is null or p.search @@ to_tsquery('observatoire', @query))
-        """;
+    // Each filter is a condition on its own parameter; only the filters a request gives reach the SQL.
+    private static readonly Dictionary<string, string> ListFilters = new()
+    {
+        ["territory"] = "p.territory_id = @territory",
+        ["resource"] = "exists (select 1 from project_resources x where x.project_id = p.id and x.resource_id = @resource)",
+        ["actor"] = "exists (select 1 from project_actors x where x.project_id = p.id and x.actor_id = @actor)",
+    };
 
     // Status and year may be unknown: they sort as '' and 0, so that the keyset comparisons hold.
     private static readonly Dictionary<string, Querying.SortKey<SummaryRow>> SortKeys = new()
     {
-        ["id"] = new("p.id", "text", r => r.Id),
         ["name"] = new("p.name", "text", r => r.Name),
         ["territory"] = new("p.territory_id", "text", r => r.TerritoryId),
         ["status"] = new("coalesce(p.status, '')", "text", r => r.Status ?? ""),
         ["year"] = new("coalesce(p.year, 0)", "integer", r => r.Year ?? 0),
-        ["updatedAt"] = new("p.updated_at", "timestamptz", r => r.UpdatedAt),
-        ["relevance"] = new("coalesce(ts_rank(p.search, to_tsquery('observatoire', @query)), 0)", "real", r => r.Rank),
     };
 
-    private static string SelectSummaries(ListQuery<SummaryRow> list) => $"""
-        select {SummaryColumns}
-        from projects p
-        where {ListFilters}
-          and {list.AfterCursor}
-        order by {list.Order.OrderBy}
-        limit @take + 1
-        """;
-
-    // Exports: every matching row, in order, streamed.
-    private static string SelectForExport(ListQuery<SummaryRow> list) => $"""
-        select {SummaryColumns}
-        from projects p
-        where {ListFilters}
-        order by {list.Order.OrderBy}
-        """;
-
-    private const string CountSummaries = $"""
-        select count(*) from projects p where {ListFilters}
-        """;
-
-    private static readonly Listing<SummaryRow, ProjectSummary> Listing = new(SortKeys, "id", SelectSummaries, CountSummaries, ToSummary,
-        "projects.csv", ["id", "name", "territoryId", "status", "year", "updatedAt", "version"], SelectForExport,
-        (connection, sql, parameters) => connection.QueryUnbufferedAsync<SummaryRow>(sql, parameters)
-            .Select(r => (IReadOnlyList<object?>)[r.Id, r.Name, r.TerritoryId, r.Status, r.Year, r.UpdatedAt, r.Version]));
+    private static readonly Listing<SummaryRow, ProjectSummary> Listing = new(Collection, "p", SummaryColumns, ListFilters, SortKeys, "id", ToSummary,
+        new("projects.csv", ["id", "name", "territoryId", "status", "year", "updatedAt", "version"],
+            r => [r.Id, r.Name, r.TerritoryId, r.Status, r.Year, r.UpdatedAt, r.Version]));
 
     private static readonly ListParameters.Docs ListDocs = new(
         UpdatedSince: "Only projects changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.",
@@ -161,27 +134,20 @@ public static class ProjectsApi
     /// <param name="actor">Only the projects this actor is involved in, by id, e.g. edf.</param>
     public static async Task<Results<Ok<Page<ProjectSummary>>, CsvResult, ValidationProblem>> ListProjects(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? territory, string? resource, string? actor, [AsParameters] ListParameters list) =>
-        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, Filters(territory, resource, actor, list), null, ct));
+        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, new { territory, resource, actor }, null, ct));
 
     /// <param name="id">Territory id, e.g. 2018-ti5209.</param>
     /// <param name="resource">Only the projects that combine this resource, by id, e.g. centrale-cordemais.</param>
     /// <param name="actor">Only the projects this actor is involved in, by id, e.g. edf.</param>
     public static Task<Results<Ok<Page<ProjectSummary>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryProjects(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? resource, string? actor, [AsParameters] ListParameters list) =>
-        Lists.ReadAsync(context, db, Listing, list, Filters(id, resource, actor, list), id, ct);
-
-    private static object Filters(string? territory, string? resource, string? actor, ListParameters list) =>
-        new { territory, resource, actor, updatedSince = list.UpdatedSince?.Utc };
+        Lists.ReadAsync(context, db, Listing, list, new { territory = id, resource, actor }, id, ct);
 
     /// <param name="id">Project id, e.g. ecocombust-cordemais.</param>
-    public static async Task<Results<Ok<ProjectResponse>, NotFoundProblem>> GetProject(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var project = await ReadProject(db, id, ct);
-        return project is null ? Problems.NoRecord(context, Collection.Noun, id) : TypedResults.Ok(project);
-    }
+    public static Task<Results<Ok<ProjectResponse>, NotFoundProblem>> GetProject(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) => Write.GetAsync(context, db, id, ct);
 
-    private static readonly Writes<ProjectResponse> Write = new(Collection, InsertProject, UpdateProject, ReplaceLinks, ReadProject);
+    private static readonly Writes<ProjectResponse> Write = new(Collection, InsertProject, UpdateProject, ReplaceLinks, DeleteProjectAndLeaveTombstone, ReadProject);
 
     public static Task<Results<Created<ProjectResponse>, ValidationProblem, ConflictProblem>> CreateProject(
         ProjectRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -199,7 +165,7 @@ public static class ProjectsApi
 
     public static Task<Results<NoContent, NotFoundProblem>> DeleteProject(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteAsync(context, db, Collection.Name, id, DeleteProjectAndLeaveTombstone, ct);
+        Write.DeleteAsync(context, db, id, ct);
 
     private static async Task<ProjectResponse?> ReadProject(NpgsqlDataSource db, string id, CancellationToken ct)
     {
@@ -216,7 +182,7 @@ public static class ProjectsApi
 
     private static ProjectSummary ToSummary(SummaryRow r) => new(r.Id, r.Name, r.TerritoryId, r.Status, r.Year, r.UpdatedAt, r.Version);
 
-    private class SummaryRow
+    private class SummaryRow : IListRow
     {
         public string Id { get; init; } = "";
         public string Name { get; init; } = "";

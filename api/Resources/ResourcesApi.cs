@@ -49,55 +49,28 @@ public static class ResourcesApi
     }
 
     private const string SummaryColumns = """
-        r.id, r.kind, r.name, r.territory_id, r.tags, r.updated_at, r.version,
-        coalesce(ts_rank(r.search, to_tsquery('observatoire', @query)), 0) as rank
+        r.id, r.kind, r.name, r.territory_id, r.tags, r.updated_at, r.version
         """;
 
-    // Every filter is optional: a null parameter leaves its line true.
-    private const string ListFilters = """
-        (@territory::text is null or r.territory_id = @territory)
-        and (@kind::text is null or r.kind = @kind)
-        and (@tag::text is null or exists (select 1 from unnest(r.tags) as t(tag) where lower(t.tag) = lower(@tag)))
-        and (@actor::text is null or exists (select 1 from resource_actors x where x.resource_id = r.id and x.actor_id = @actor))
-        and (@updatedSince::timestamptz is null or r.updated_at > @updatedSince)
-        and (@query::text is null or r.search @@ to_tsquery('observatoire', @query))
-        """;
+    // Each filter is a condition on its own parameter; only the filters a request gives reach the SQL.
+    private static readonly Dictionary<string, string> ListFilters = new()
+    {
+        ["territory"] = "r.territory_id = @territory",
+        ["kind"] = "r.kind = @kind",
+        ["tag"] = "exists (select 1 from unnest(r.tags) as t(tag) where lower(t.tag) = lower(@tag))",
+        ["actor"] = "exists (select 1 from resource_actors x where x.resource_id = r.id and x.actor_id = @actor)",
+    };
 
     private static readonly Dictionary<string, Querying.SortKey<SummaryRow>> SortKeys = new()
     {
-        ["id"] = new("r.id", "text", r => r.Id),
         ["name"] = new("r.name", "text", r => r.Name),
         ["kind"] = new("r.kind", "text", r => r.Kind),
         ["territory"] = new("r.territory_id", "text", r => r.TerritoryId),
-        ["updatedAt"] = new("r.updated_at", "timestamptz", r => r.UpdatedAt),
-        ["relevance"] = new("coalesce(ts_rank(r.search, to_tsquery('observatoire', @query)), 0)", "real", r => r.Rank),
     };
 
-    private static string SelectSummaries(ListQuery<SummaryRow> list) => $"""
-        select {SummaryColumns}
-        from resources r
-        where {ListFilters}
-          and {list.AfterCursor}
-        order by {list.Order.OrderBy}
-        limit @take + 1
-        """;
-
-    // Exports: every matching row, in order, streamed.
-    private static string SelectForExport(ListQuery<SummaryRow> list) => $"""
-        select {SummaryColumns}
-        from resources r
-        where {ListFilters}
-        order by {list.Order.OrderBy}
-        """;
-
-    private const string CountSummaries = $"""
-        select count(*) from resources r where {ListFilters}
-        """;
-
-    private static readonly Listing<SummaryRow, ResourceSummary> Listing = new(SortKeys, "id", SelectSummaries, CountSummaries, ToSummary,
-        "resources.csv", ["id", "kind", "name", "territoryId", "tags", "updatedAt", "version"], SelectForExport,
-        (connection, sql, parameters) => connection.QueryUnbufferedAsync<SummaryRow>(sql, parameters)
-            .Select(r => (IReadOnlyList<object?>)[r.Id, r.Kind, r.Name, r.TerritoryId, r.Tags, r.UpdatedAt, r.Version]));
+    private static readonly Listing<SummaryRow, ResourceSummary> Listing = new(Collection, "r", SummaryColumns, ListFilters, SortKeys, "id", ToSummary,
+        new("resources.csv", ["id", "kind", "name", "territoryId", "tags", "updatedAt", "version"],
+            r => [r.Id, r.Kind, r.Name, r.TerritoryId, r.Tags, r.UpdatedAt, r.Version]));
 
     private static readonly ListParameters.Docs ListDocs = new(
         UpdatedSince: "Only resources changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.",
@@ -158,7 +131,7 @@ public static class ResourcesApi
     public static async Task<Results<Ok<Page<ResourceSummary>>, CsvResult, ValidationProblem>> ListResources(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? territory,
         [OneOf(nameof(Vocabulary.ResourceKinds))] string? kind, string? tag, string? actor, [AsParameters] ListParameters list) =>
-        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, Filters(territory, kind, tag, actor, list), null, ct));
+        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, new { territory, kind, tag, actor }, null, ct));
 
     /// <param name="id">Territory id, e.g. 2018-ti2707.</param>
     /// <param name="kind">Only the resources of this kind: natural, material, immaterial, human, financial or network.</param>
@@ -167,20 +140,13 @@ public static class ResourcesApi
     public static Task<Results<Ok<Page<ResourceSummary>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryResources(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
         [OneOf(nameof(Vocabulary.ResourceKinds))] string? kind, string? tag, string? actor, [AsParameters] ListParameters list) =>
-        Lists.ReadAsync(context, db, Listing, list, Filters(id, kind, tag, actor, list), id, ct);
-
-    private static object Filters(string? territory, string? kind, string? tag, string? actor, ListParameters list) =>
-        new { territory, kind, tag, actor, updatedSince = list.UpdatedSince?.Utc };
+        Lists.ReadAsync(context, db, Listing, list, new { territory = id, kind, tag, actor }, id, ct);
 
     /// <param name="id">Resource id, e.g. fc-lab-recherche-hydrogene.</param>
-    public static async Task<Results<Ok<ResourceResponse>, NotFoundProblem>> GetResource(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var resource = await ReadResource(db, id, ct);
-        return resource is null ? Problems.NoRecord(context, Collection.Noun, id) : TypedResults.Ok(resource);
-    }
+    public static Task<Results<Ok<ResourceResponse>, NotFoundProblem>> GetResource(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) => Write.GetAsync(context, db, id, ct);
 
-    private static readonly Writes<ResourceResponse> Write = new(Collection, InsertResource, UpdateResource, ReplaceLinks, ReadResource);
+    private static readonly Writes<ResourceResponse> Write = new(Collection, InsertResource, UpdateResource, ReplaceLinks, DeleteResourceAndLeaveTombstone, ReadResource);
 
     public static Task<Results<Created<ResourceResponse>, ValidationProblem, ConflictProblem>> CreateResource(
         ResourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -198,7 +164,7 @@ public static class ResourcesApi
 
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteResource(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteUnlessReferencedAsync(context, db, Collection.Name, id, DeleteResourceAndLeaveTombstone, ct);
+        Write.DeleteUnlessReferencedAsync(context, db, id, ct);
 
     private static async Task<ResourceResponse?> ReadResource(NpgsqlDataSource db, string id, CancellationToken ct)
     {
@@ -216,7 +182,7 @@ public static class ResourcesApi
 
     private static ResourceSummary ToSummary(SummaryRow r) => new(r.Id, r.Kind, r.Name, r.TerritoryId, r.Tags, r.UpdatedAt, r.Version);
 
-    private class SummaryRow
+    private class SummaryRow : IListRow
     {
         public string Id { get; init; } = "";
         public string Kind { get; init; } = "";

@@ -72,14 +72,10 @@ public static partial class SessionsApi
     private const string NumberConstraint = "sessions_number_key";
 
     /// <param name="id">Session id, e.g. seance-09.</param>
-    public static async Task<Results<Ok<SessionResponse>, NotFoundProblem>> GetSession(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var session = await ReadSession(db, id, ct);
-        return session is null ? Problems.NoRecord(context, Collection.Noun, id) : TypedResults.Ok(session);
-    }
+    public static Task<Results<Ok<SessionResponse>, NotFoundProblem>> GetSession(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) => Write.GetAsync(context, db, id, ct);
 
-    private static readonly Writes<SessionResponse> Write = new(Collection, InsertSession, UpdateSession, ReplaceOwned, ReadSession);
+    private static readonly Writes<SessionResponse> Write = new(Collection, InsertSession, UpdateSession, ReplaceOwned, DeleteSessionAndLeaveTombstone, ReadSession);
 
     public static Task<Results<Created<SessionResponse>, ValidationProblem, ConflictProblem>> CreateSession(
         SessionRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -103,7 +99,7 @@ public static partial class SessionsApi
 
     public static Task<Results<NoContent, NotFoundProblem>> DeleteSession(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteAsync(context, db, Collection.Name, id, DeleteSessionAndLeaveTombstone, ct);
+        Write.DeleteAsync(context, db, id, ct);
 
     /// <summary>The 409 of a create or replace whose number another session holds, naming that session.</summary>
     private static async Task<ConflictProblem> NumberTaken(HttpContext context, NpgsqlDataSource db, int number, CancellationToken ct)

@@ -69,59 +69,36 @@ public static partial class SessionsApi
     }
 
     private const string SummaryColumns = """
-        s.id, s.number, s.date, s.date_precision, s.title, s.format, s.territory_id, s.updated_at, s.version,
-        coalesce(ts_rank(s.search, to_tsquery('observatoire', @query)), 0) as rank
+        s.id, s.number, s.date, s.date_precision, s.title, s.format, s.territory_id, s.updated_at, s.version
         """;
 
-    // Every filter is optional: a null parameter leaves its line true. @actor is the actor of /v1/actors/{id}/sessions:
-    // a speaker or the partner.
-    private const string ListFilters = """
-        (@territory::text is null or s.territory_id = @territory)
-        and (@year::int is null or (s.date >= make_date(@year, 1, 1) and s.date < make_date(@year + 1, 1, 1)))
-        and (@from::date is null or s.date >= @from::date)
-        and (@to::date is null or s.date <= @to::date)
-        and (@sessionFormat::text is null or s.format = @sessionFormat)
-        and (@speaker::text is null or exists (select 1 from session_speakers sp where sp.session_id = s.id and sp.actor_id = @speaker))
-        and (@actor::text is null or s.partner_actor_id = @actor
+    // Each filter is a condition on its own parameter; only the filters a request gives reach the SQL. @actor is the
+    // actor of /v1/actors/{id}/sessions: a speaker or the partner.
+    private static readonly Dictionary<string, string> ListFilters = new()
+    {
+        ["territory"] = "s.territory_id = @territory",
+        ["year"] = "s.date >= make_date(@year, 1, 1) and s.date < make_date(@year + 1, 1, 1)",
+        ["from"] = "s.date >= @from::date",
+        ["to"] = "s.date <= @to::date",
+        ["sessionFormat"] = "s.format = @sessionFormat",
+        ["speaker"] = "exists (select 1 from session_speakers sp where sp.session_id = s.id and sp.actor_id = @speaker)",
+        ["actor"] = """
+            (s.partner_actor_id = @actor
              or exists (select 1 from session_speakers sp where sp.session_id = s.id and sp.actor_id = @actor))
-        and (@updatedSince::timestamptz is null or s.updated_at > @updatedSince)
-        and (@query::text is null or s.search @@ to_tsquery('observatoire', @query))
-        """;
+            """,
+    };
 
     // Number and date may be null: such sessions sort as if after every other (last ascending, first descending),
     // which keeps the keyset comparisons total.
     private static readonly Dictionary<string, Querying.SortKey<SummaryRow>> SortKeys = new()
     {
-        ["id"] = new("s.id", "text", r => r.Id),
         ["number"] = new("coalesce(s.number, 2147483647)", "integer", r => r.Number ?? int.MaxValue),
         ["date"] = new("coalesce(s.date, 'infinity'::date)", "date", r => r.Date is { } date ? date : "infinity"),
         ["title"] = new("s.title", "text", r => r.Title),
-        ["updatedAt"] = new("s.updated_at", "timestamptz", r => r.UpdatedAt),
-        ["relevance"] = new("coalesce(ts_rank(s.search, to_tsquery('observatoire', @query)), 0)", "real", r => r.Rank),
     };
 
-    private static string SelectSummaries(ListQuery<SummaryRow> list) => $"""
-        select {SummaryColumns}
-        from sessions s
-        where {ListFilters}
-          and {list.AfterCursor}
-        order by {list.Order.OrderBy}
-        limit @take + 1
-        """;
-
-    private static string SelectForExport(ListQuery<SummaryRow> list) => $"""
-        select {SummaryColumns}
-        from sessions s
-        where {ListFilters}
-        order by {list.Order.OrderBy}
-        """;
-
-    private const string CountSummaries = $"""
-        select count(*) from sessions s where {ListFilters}
-        """;
-
     // The calendar holds the sessions known to the day, in date order, each with what its event describes.
-    private const string SelectForCalendar = $"""
+    private static string SelectForCalendar(ListQuery<SummaryRow> list) => $"""
         select s.id, s.number, s.date, s.title, s.format, s.location, s.updated_at, s.version,
                t.name as territory_name, p.name as partner_name,
                (select l.url from session_links l where l.session_id = s.id and l.url is not null order by l.position limit 1) as url,
@@ -131,19 +108,17 @@ public static partial class SessionsApi
         from sessions s
         left join territories t on t.id = s.territory_id
         left join actors p on p.id = s.partner_actor_id
-        where {ListFilters}
-          and s.date_precision = 'day'
+        {list.Where("s.date_precision = 'day'")}
         order by s.date, s.id
         """;
 
     // Besides CSV, the sessions known to the day as an iCalendar feed.
-    private static readonly Listing<SummaryRow, SessionSummary> Listing = new(SortKeys, "number", SelectSummaries, CountSummaries, ToSummary,
-        "sessions.csv", ["id", "number", "date", "datePrecision", "title", "format", "territoryId", "updatedAt", "version"], SelectForExport,
-        (connection, sql, parameters) => connection.QueryUnbufferedAsync<SummaryRow>(sql, parameters)
-            .Select(r => (IReadOnlyList<object?>)[r.Id, r.Number, r.Date, r.DatePrecision, r.Title, r.Format, r.TerritoryId, r.UpdatedAt, r.Version]))
+    private static readonly Listing<SummaryRow, SessionSummary> Listing = new(Collection, "s", SummaryColumns, ListFilters, SortKeys, "number", ToSummary,
+        new("sessions.csv", ["id", "number", "date", "datePrecision", "title", "format", "territoryId", "updatedAt", "version"],
+            r => [r.Id, r.Number, r.Date, r.DatePrecision, r.Title, r.Format, r.TerritoryId, r.UpdatedAt, r.Version]))
     {
-        Other = new(ExportFormat.Calendar, (db, list, parameters) => new SessionCalendarResult(db, (connection, token) => connection
-            .QueryUnbufferedAsync<CalendarRow>(SelectForCalendar, parameters).Select(r => r.ToEvent()))),
+        Other = new(ExportFormat.Calendar, (db, list) => new SessionCalendarResult(db, (connection, token) => connection
+            .QueryUnbufferedAsync<CalendarRow>(SelectForCalendar(list), list.Parameters).Select(r => r.ToEvent()))),
     };
 
     private static readonly ListParameters.Docs ListDocs = new(
@@ -218,20 +193,17 @@ public static partial class SessionsApi
         [OneOf(nameof(Vocabulary.SessionFormats))] string? sessionFormat, [AsParameters] ListParameters list) =>
         ReadAsync(context, db, ListScope.Actor(id), new(territory, id, year, from, to, sessionFormat, null), list, ct);
 
-    /// <summary>The filters of a session list; <see cref="Actor"/> is the actor of /v1/actors/{id}/sessions (a speaker or the partner).</summary>
+    /// <summary>
+    /// The filters of a session list, named as the list's filters; <see cref="Actor"/> is the actor of
+    /// /v1/actors/{id}/sessions (a speaker or the partner).
+    /// </summary>
     private sealed record Filters(
         string? Territory, string? Actor, int? Year, DateOnly? From, DateOnly? To, string? SessionFormat, string? Speaker);
 
     /// <summary>A session list in any of its representations; <paramref name="scope"/> is the territory or actor of a relation route.</summary>
     private static Task<Results<Ok<Page<SessionSummary>>, CsvResult, SessionCalendarResult, NotFoundProblem, ValidationProblem>> ReadAsync(
         HttpContext context, NpgsqlDataSource db, ListScope? scope, Filters filters, ListParameters list, CancellationToken ct) =>
-        Lists.ReadAsync<SummaryRow, SessionSummary, SessionCalendarResult>(context, db, Listing, list,
-            new
-            {
-                territory = filters.Territory, actor = filters.Actor, year = filters.Year, from = filters.From, to = filters.To,
-                sessionFormat = filters.SessionFormat, speaker = filters.Speaker, updatedSince = list.UpdatedSince?.Utc,
-            },
-            scope, () => CheckDates(context, filters), ct);
+        Lists.ReadAsync<SummaryRow, SessionSummary, SessionCalendarResult>(context, db, Listing, list, filters, scope, () => CheckDates(context, filters), ct);
 
     private static ValidationProblem? CheckDates(HttpContext context, Filters filters)
     {
@@ -244,7 +216,7 @@ public static partial class SessionsApi
     private static SessionSummary ToSummary(SummaryRow r) =>
         new(r.Id, r.Number, r.Date, r.DatePrecision, r.Title, r.Format, r.TerritoryId, r.UpdatedAt, r.Version);
 
-    private class SummaryRow
+    private class SummaryRow : IListRow
     {
         public string Id { get; init; } = "";
         public int? Number { get; init; }

@@ -42,52 +42,20 @@ public static class SourcesApi
         s.id, s.url, s.title, s.publisher, s.seen_on, s.created_at, s.updated_at, s.version
         """;
 
-    private const string SummaryColumns = $"""
-        {SourceColumns}, coalesce(ts_rank(s.search, to_tsquery('observatoire', @query)), 0) as rank
-        """;
-
-    // Every filter is optional: a null parameter leaves its line true.
-    private const string ListFilters = """
-        (@updatedSince::timestamptz is null or s.updated_at > @updatedSince)
-        and (@query::text is null or s.search @@ to_tsquery('observatoire', @query))
-        """;
+    // Sources have no filter of their own: updatedSince and q are every list's.
+    private static readonly Dictionary<string, string> ListFilters = new();
 
     // Title, publisher and date may be unknown: they sort as '' and 0001-01-01, so that the keyset comparisons hold.
     private static readonly Dictionary<string, Querying.SortKey<SourceRow>> SortKeys = new()
     {
-        ["id"] = new("s.id", "text", r => r.Id),
         ["title"] = new("coalesce(s.title, '')", "text", r => r.Title ?? ""),
         ["publisher"] = new("coalesce(s.publisher, '')", "text", r => r.Publisher ?? ""),
         ["seenOn"] = new("coalesce(s.seen_on, date '0001-01-01')", "date", r => r.SeenOn ?? DateOnly.MinValue),
-        ["updatedAt"] = new("s.updated_at", "timestamptz", r => r.UpdatedAt),
-        ["relevance"] = new("coalesce(ts_rank(s.search, to_tsquery('observatoire', @query)), 0)", "real", r => r.Rank),
     };
 
-    private static string SelectSources(ListQuery<SourceRow> list) => $"""
-        select {SummaryColumns}
-        from sources s
-        where {ListFilters}
-          and {list.AfterCursor}
-        order by {list.Order.OrderBy}
-        limit @take + 1
-        """;
-
-    // Exports: every matching row, in order, streamed.
-    private static string SelectForExport(ListQuery<SourceRow> list) => $"""
-        select {SummaryColumns}
-        from sources s
-        where {ListFilters}
-        order by {list.Order.OrderBy}
-        """;
-
-    private const string CountSources = $"""
-        select count(*) from sources s where {ListFilters}
-        """;
-
-    private static readonly Listing<SourceRow, SourceResponse> Listing = new(SortKeys, "id", SelectSources, CountSources, r => r.ToResponse(),
-        "sources.csv", ["id", "url", "title", "publisher", "seenOn", "createdAt", "updatedAt", "version"], SelectForExport,
-        (connection, sql, parameters) => connection.QueryUnbufferedAsync<SourceRow>(sql, parameters)
-            .Select(r => (IReadOnlyList<object?>)[r.Id, r.Url, r.Title, r.Publisher, r.SeenOn, r.CreatedAt, r.UpdatedAt, r.Version]));
+    private static readonly Listing<SourceRow, SourceResponse> Listing = new(Collection, "s", SourceColumns, ListFilters, SortKeys, "id", r => r.ToResponse(),
+        new("sources.csv", ["id", "url", "title", "publisher", "seenOn", "createdAt", "updatedAt", "version"],
+            r => [r.Id, r.Url, r.Title, r.Publisher, r.SeenOn, r.CreatedAt, r.UpdatedAt, r.Version]));
 
     private static readonly ListParameters.Docs ListDocs = new(
         UpdatedSince: "Only sources changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.",
@@ -120,17 +88,13 @@ public static class SourcesApi
 
     public static async Task<Results<Ok<Page<SourceResponse>>, CsvResult, ValidationProblem>> ListSources(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct, [AsParameters] ListParameters list) =>
-        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, new { updatedSince = list.UpdatedSince?.Utc }, null, ct));
+        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, new { }, null, ct));
 
     /// <param name="id">Source id, e.g. la-fabrique-ces-territoires.</param>
-    public static async Task<Results<Ok<SourceResponse>, NotFoundProblem>> GetSource(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var source = await ReadSource(db, id, ct);
-        return source is null ? Problems.NoRecord(context, Collection.Noun, id) : TypedResults.Ok(source);
-    }
+    public static Task<Results<Ok<SourceResponse>, NotFoundProblem>> GetSource(
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) => Write.GetAsync(context, db, id, ct);
 
-    private static readonly Writes<SourceResponse> Write = new(Collection, InsertSource, UpdateSource, null, ReadSource);
+    private static readonly Writes<SourceResponse> Write = new(Collection, InsertSource, UpdateSource, null, DeleteSourceAndLeaveTombstone, ReadSource);
 
     public static Task<Results<Created<SourceResponse>, ValidationProblem, ConflictProblem>> CreateSource(
         SourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -148,7 +112,7 @@ public static class SourcesApi
 
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteSource(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteUnlessReferencedAsync(context, db, Collection.Name, id, DeleteSourceAndLeaveTombstone, ct);
+        Write.DeleteUnlessReferencedAsync(context, db, id, ct);
 
     private static async Task<SourceResponse?> ReadSource(NpgsqlDataSource db, string id, CancellationToken ct)
     {
@@ -163,7 +127,7 @@ public static class SourcesApi
         return host.StartsWith("www.", StringComparison.Ordinal) ? host[4..] : host;
     }
 
-    private sealed class SourceRow
+    private sealed class SourceRow : IListRow
     {
         public string Id { get; init; } = "";
         public string Url { get; init; } = "";

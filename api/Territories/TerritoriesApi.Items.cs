@@ -41,10 +41,11 @@ public static partial class TerritoriesApi
         order by s.id;
         """;
 
-    private const string SelectCommunes = """
+    // The cursor's condition only when there is a cursor, so that the first page plans as simply as the next.
+    private static string SelectCommunes(bool after) => $"""
         select c.insee_code, c.name
         from territory_communes c
-        where c.territory_id = @id and (@after::text is null or c.insee_code > @after)
+        where c.territory_id = @id{(after ? " and c.insee_code > @after" : "")}
         order by c.insee_code
         limit @take + 1
         """;
@@ -115,7 +116,7 @@ public static partial class TerritoriesApi
     {
         if (Paging.Validate(context, limit, cursor, 1, out var take, out var after) is { } invalid) return invalid;
         await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<Commune>(new CommandDefinition(SelectCommunes, new { id, after = after?[0], take }, cancellationToken: ct))).AsList();
+        var rows = (await connection.QueryAsync<Commune>(new CommandDefinition(SelectCommunes(after is not null), new { id, after = after?[0], take }, cancellationToken: ct))).AsList();
         if (rows.Count == 0 && !await References.TerritoryExistsAsync(connection, id, ct))
         {
             return Problems.NoRecord(context, Collection.Noun, id);
@@ -123,7 +124,7 @@ public static partial class TerritoriesApi
         return TypedResults.Ok(Paging.ToPage(context, rows, take, c => [c.InseeCode], c => c));
     }
 
-    private static readonly Writes<TerritoryResponse> Write = new(Collection, InsertTerritory, UpdateTerritory, ReplaceMembers, ReadTerritory);
+    private static readonly Writes<TerritoryResponse> Write = new(Collection, InsertTerritory, UpdateTerritory, ReplaceMembers, DeleteTerritoryAndLeaveTombstone, ReadTerritory);
 
     public static Task<Results<Created<TerritoryResponse>, ValidationProblem, ConflictProblem>> CreateTerritory(
         TerritoryRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -150,7 +151,7 @@ public static partial class TerritoriesApi
     /// <param name="id">Territory id.</param>
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteTerritory(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        References.DeleteUnlessReferencedAsync(context, db, Collection.Name, id, DeleteTerritoryAndLeaveTombstone, ct);
+        Write.DeleteUnlessReferencedAsync(context, db, id, ct);
 
     private static async Task<TerritoryResponse?> ReadTerritory(NpgsqlDataSource db, string id, CancellationToken ct)
     {

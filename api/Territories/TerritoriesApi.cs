@@ -48,63 +48,43 @@ public static partial class TerritoriesApi
         t.id, t.phase, t.code, t.name, t.region_codes,
         array(select coalesce(r.name, '') from unnest(t.region_codes) with ordinality as u(code, n)
               left join regions r on r.code = u.code order by u.n) as region_names,
-        t.department_codes, t.commune_count, t.latitude, t.longitude, t.studied, t.updated_at, t.version,
-        coalesce(ts_rank(t.search, to_tsquery('observatoire', @query)), 0) as rank
+        t.department_codes, t.commune_count, t.latitude, t.longitude, t.studied, t.updated_at, t.version
         """;
 
-    // Every filter is optional: a null parameter leaves its line true.
-    private const string ListFilters = """
-        (@phase::text is null or t.phase = @phase)
-        and (@code::text is null or t.code = @code)
-        and (@region::text is null or t.region_codes @> array[@region::text])
-        and (@department::text is null or t.department_codes @> array[@department::text])
-        and (@epci::text is null or exists (select 1 from territory_groupings g where g.territory_id = t.id and g.siren = @epci))
-        and (@commune::text is null or exists (select 1 from territory_communes c where c.territory_id = t.id and c.insee_code = @commune))
-        and (@studied::boolean is null or t.studied = @studied)
-        and (@updatedSince::timestamptz is null or t.updated_at > @updatedSince)
-        and (@query::text is null or t.search @@ to_tsquery('observatoire', @query))
-        """;
+    // Each filter is a condition on its own parameter; only the filters a request gives reach the SQL.
+    private static readonly Dictionary<string, string> ListFilters = new()
+    {
+        ["phase"] = "t.phase = @phase",
+        ["code"] = "t.code = @code",
+        ["region"] = "t.region_codes @> array[@region::text]",
+        ["department"] = "t.department_codes @> array[@department::text]",
+        ["epci"] = "exists (select 1 from territory_groupings g where g.territory_id = t.id and g.siren = @epci)",
+        ["commune"] = "exists (select 1 from territory_communes c where c.territory_id = t.id and c.insee_code = @commune)",
+        ["studied"] = "t.studied = @studied",
+    };
 
     private static readonly Dictionary<string, Querying.SortKey<SummaryRow>> SortKeys = new()
     {
-        ["id"] = new("t.id", "text", r => r.Id),
         ["name"] = new("t.name", "text", r => r.Name),
         ["code"] = new("t.code", "text", r => r.Code),
         ["phase"] = new("t.phase", "text", r => r.Phase),
         ["communeCount"] = new("t.commune_count", "integer", r => r.CommuneCount),
-        ["updatedAt"] = new("t.updated_at", "timestamptz", r => r.UpdatedAt),
-        ["relevance"] = new("coalesce(ts_rank(t.search, to_tsquery('observatoire', @query)), 0)", "real", r => r.Rank),
     };
 
-    private static string SelectSummaries(ListQuery<SummaryRow> list) => $"""
-        select {SummaryColumns}
-        from territories t
-        where {ListFilters}
-          and {list.AfterCursor}
-        order by {list.Order.OrderBy}
-        limit @take + 1
+    // GeoJSON: every matching row, in order, with its perimeter as GeoJSON text (never read for CSV).
+    private const string GeoJsonColumns = $"""
+        {SummaryColumns}, c.geometry::text as geometry
         """;
 
-    // Exports: every matching row, in order, streamed; the perimeter comes as GeoJSON text.
-    private static string SelectForExport(ListQuery<SummaryRow> list) => $"""
-        select {SummaryColumns}, c.geometry::text as geometry
-        from territories t
+    private const string GeoJsonFrom = """
+        territories t
         left join territory_contours c on c.territory_id = t.id
-        where {ListFilters}
-        order by {list.Order.OrderBy}
         """;
 
-    private const string CountSummaries = $"""
-        select count(*) from territories t where {ListFilters}
-        """;
-
-    private static readonly Listing<SummaryRow, TerritorySummary> Listing = new(SortKeys, "id", SelectSummaries, CountSummaries, ToSummary,
-        "territories.csv",
-        ["id", "phase", "code", "name", "regionCodes", "regionNames", "departments", "communeCount", "latitude", "longitude", "studied", "updatedAt", "version"],
-        SelectForExport,
-        (connection, sql, parameters) => connection.QueryUnbufferedAsync<SummaryRow>(sql, parameters)
-            .Select(r => (IReadOnlyList<object?>)[r.Id, r.Phase, r.Code, r.Name, r.RegionCodes, r.RegionNames, r.DepartmentCodes,
-                r.CommuneCount, r.Latitude, r.Longitude, r.Studied, r.UpdatedAt, r.Version]));
+    private static readonly Listing<SummaryRow, TerritorySummary> Listing = new(Collection, "t", SummaryColumns, ListFilters, SortKeys, "id", ToSummary,
+        new("territories.csv",
+            ["id", "phase", "code", "name", "regionCodes", "regionNames", "departments", "communeCount", "latitude", "longitude", "studied", "updatedAt", "version"],
+            r => [r.Id, r.Phase, r.Code, r.Name, r.RegionCodes, r.RegionNames, r.DepartmentCodes, r.CommuneCount, r.Latitude, r.Longitude, r.Studied, r.UpdatedAt, r.Version]));
 
     private static readonly ListParameters.Docs ListDocs = new(
         UpdatedSince: "Only territories changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. updatedAt is when the writing transaction began, so a write that commits late can carry an earlier time than one already read, and deletions do not show here: to keep a copy exactly in sync, read /v1/changes.",
@@ -130,6 +110,7 @@ public static partial class TerritoriesApi
     {
         if (TerritoryIncludes.Parse(context, include, out var wanted) is { } invalidInclude) return invalidInclude;
         // The GeoJSON geometry and the included collections are the request's: they complete the listing for it.
+        var points = geometry == "point";
         var listing = Listing with
         {
             ToItems = async (connection, rows, token) =>
@@ -137,12 +118,13 @@ public static partial class TerritoriesApi
                 var included = await TerritoryIncludes.ReadManyAsync(connection, [.. rows.Select(r => r.Id)], wanted, token);
                 return included is null ? ToSummary : r => ToSummary(r) with { Included = included[r.Id] };
             },
-            Other = new(ExportFormat.GeoJson, (source, query, parameters) => new TerritoryGeoJsonResult(source, geometry == "point", (connection, token) => connection
-                .QueryUnbufferedAsync<ExportRow>(SelectForExport(query), parameters)
+            // Points come from the rows themselves: the perimeters are read only when they are written.
+            Other = new(ExportFormat.GeoJson, (source, query) => new TerritoryGeoJsonResult(source, points, (connection, token) => connection
+                .QueryUnbufferedAsync<GeoJsonRow>(points ? Listing.SelectAll(query) : Listing.SelectAll(query, GeoJsonColumns, GeoJsonFrom), query.Parameters)
                 .Select(r => (ToSummary(r), r.Geometry)))),
         };
-        var filters = new { phase, code, region, department, epci, commune, studied, updatedSince = list.UpdatedSince?.Utc };
-        return Lists.Unscoped(await Lists.ReadAsync<SummaryRow, TerritorySummary, TerritoryGeoJsonResult>(context, db, listing, list, filters, null, null, ct));
+        return Lists.Unscoped(await Lists.ReadAsync<SummaryRow, TerritorySummary, TerritoryGeoJsonResult>(context, db, listing, list,
+            new { phase, code, region, department, epci, commune, studied }, null, null, ct));
     }
 
     private static TerritorySummary ToSummary(SummaryRow r) => new(
@@ -156,7 +138,7 @@ public static partial class TerritoriesApi
         latitude is { } lat && longitude is { } lon ? new GeoPoint(lat, lon) : null;
 
     // Rows are classes with settable properties: Dapper's constructor matching is strict about arrays and nullables.
-    internal class SummaryRow
+    internal class SummaryRow : IListRow
     {
         public string Id { get; init; } = "";
         public string Phase { get; init; } = "";
@@ -174,7 +156,7 @@ public static partial class TerritoriesApi
         public float Rank { get; init; }
     }
 
-    private sealed class ExportRow : SummaryRow
+    private sealed class GeoJsonRow : SummaryRow
     {
         public string? Geometry { get; init; }
     }
