@@ -34,6 +34,7 @@ builder.Services.AddObservatoireOpenApi();
 builder.Services.AddObservatoireCors();
 builder.Services.AddObservatoireApiKeys();
 builder.Services.AddObservatoireForwardedHeaders(builder.Configuration);
+builder.Services.AddObservatoireTelemetry(builder.Configuration);
 
 var app = builder.Build();
 // Leaving the private cluster when the API stops (Ctrl-C included) stops it if no other process uses it.
