@@ -31,10 +31,16 @@ public static class Caching
         .AddHostedService(provider => new DataVersionListener(
             provider.GetRequiredService<DataVersions>(), connectionString, provider.GetRequiredService<ILogger<DataVersionListener>>()));
 
-    /// <summary>Marks a GET endpoint as cacheable: ETag, Last-Modified, Cache-Control, Vary, 304 on If-None-Match, and the read cache.</summary>
-    public static RouteHandlerBuilder CacheableRead(this RouteHandlerBuilder builder) => builder
-        .AddEndpointFilter(ServeAsync)
-        .Produces(StatusCodes.Status304NotModified);
+    /// <summary>
+    /// Marks a GET endpoint as cacheable: ETag, Last-Modified, Cache-Control, Vary, 304 on If-None-Match, and the read
+    /// cache. Its filter is put first, around every other filter of the endpoint, so that it keeps the final answer
+    /// (sparse rows, say) and a hit skips them all.
+    /// </summary>
+    public static RouteHandlerBuilder CacheableRead(this RouteHandlerBuilder builder)
+    {
+        builder.Add(endpoint => endpoint.FilterFactories.Insert(0, (_, next) => invocation => ServeAsync(invocation, next)));
+        return builder.Produces(StatusCodes.Status304NotModified);
+    }
 
     private static async ValueTask<object?> ServeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -84,7 +90,9 @@ public static class Caching
             ReadCache.Misses.Add(1);
             var result = await next(context);
             var inner = result is INestedHttpResult nested ? nested.Result : result;
-            if (inner is not IStatusCodeHttpResult { StatusCode: StatusCodes.Status200OK } || result is not IResult ok) return result;
+            // A result without a status of its own (Json, say) answers the response's, 200 unless changed.
+            if (inner is not IStatusCodeHttpResult status || (status.StatusCode ?? http.Response.StatusCode) != StatusCodes.Status200OK ||
+                result is not IResult ok) return result;
 
             SetHeaders(http.Response.Headers, etag, version.ChangedAt);
             answer = await ExecuteAndKeepAsync(http, ok, cache.MaxEntryBytes, version, etag, ownHeaders, () => computation?.TrySetResult(null));
@@ -129,6 +137,7 @@ public static class Caching
         var headers = http.Response.Headers.Where(h => !ownHeaders.Contains(h.Key) && !NotStored.Contains(h.Key)).ToArray();
         http.Response.ContentLength = body.Length;
         await http.Response.Body.WriteAsync(body, http.RequestAborted);
+        if (http.Response.StatusCode != StatusCodes.Status200OK) return null;
         return new CachedAnswer(version.Version, version.ChangedAt, etag, body, headers, DateTimeOffset.UtcNow);
     }
 

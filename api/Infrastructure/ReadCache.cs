@@ -39,7 +39,7 @@ public sealed class ReadCache : IDisposable
     {
         SizeLimitBytes = configuration.GetValue("Cache:SizeLimitBytes", DefaultSizeLimitBytes);
         MaxEntryBytes = configuration.GetValue("Cache:MaxEntryBytes", DefaultMaxEntryBytes);
-        _entries = new MemoryCache(new MemoryCacheOptions { SizeLimit = SizeLimitBytes, CompactionPercentage = 0.25 });
+        _entries = new MemoryCache(new MemoryCacheOptions { SizeLimit = SizeLimitBytes, CompactionPercentage = 0.25, TrackStatistics = true });
     }
 
     public long SizeLimitBytes { get; }
@@ -54,7 +54,11 @@ public sealed class ReadCache : IDisposable
     public void Store(string key, CachedAnswer answer)
     {
         if (Latest(key) is { } kept && kept.Version > answer.Version) return;
-        _entries.Set(key, answer, new MemoryCacheEntryOptions { Size = answer.Size + key.Length * 2 });
+        var size = answer.Size + key.Length * 2;
+        // MemoryCache refuses a new entry while over its limit (and compacts later): least recently used answers make
+        // room for the new one instead.
+        if (_entries.GetCurrentStatistics()?.CurrentEstimatedSize + size > SizeLimitBytes) _entries.Compact(0.25);
+        _entries.Set(key, answer, new MemoryCacheEntryOptions { Size = size });
     }
 
     /// <summary>
