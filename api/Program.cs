@@ -26,6 +26,7 @@ catch (Exception e) when (e is DatabaseUnavailableException or LocalPostgresExce
 
 builder.Services.AddObservatoireDatabase(connectionString);
 builder.Services.AddObservatoireCollections();
+builder.Services.AddObservatoireReadCache(connectionString);
 builder.Services.AddObservatoireHealthChecks();
 builder.Services.AddObservatoireJson();
 builder.Services.AddObservatoireProblems();

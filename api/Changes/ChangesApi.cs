@@ -50,7 +50,8 @@ public static class ChangesApi
     /// <param name="since">Where to resume: the token in links.next of a previous page. Absent: from the beginning of the feed.</param>
     /// <param name="limit">Page size, 1 to 1000 (default 100).</param>
     public static async Task<Results<Ok<ChangesPage>, ValidationProblem>> ListChanges(
-        HttpContext context, NpgsqlDataSource db, CollectionRegistry collections, CancellationToken ct, int? limit = null, string? since = null)
+        HttpContext context, NpgsqlDataSource db, CollectionRegistry collections, DataVersions versions, CancellationToken ct,
+        int? limit = null, string? since = null)
     {
         var take = limit ?? DefaultLimit;
         if (take is < 1 or > MaxLimit) return Problems.Validation(context, "limit", $"limit must be between 1 and {MaxLimit}.");
@@ -60,6 +61,9 @@ public static class ChangesApi
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<ChangeRow>(new CommandDefinition(collections.Compose(SelectChanges, ChangesOfCollection),
             new { txid = from.Txid, seq = from.Seq, take }, cancellationToken: ct))).AsList();
+        // Read after the changes, the version covers every change served: the records' hrefs, read next, are never
+        // answered from before what the feed announced, whatever the notifications' delay.
+        versions.Raise(await DataVersions.ReadAsync(connection, ct));
 
         var served = rows.Take(take).ToList();
         var last = served.Count == 0 ? from : new FeedPosition(served[^1].Txid, served[^1].Seq);

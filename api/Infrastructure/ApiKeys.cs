@@ -50,9 +50,13 @@ public static class ApiKeys
         return services;
     }
 
-    /// <summary>Marks the endpoint as a write: 401 problem without a valid key, documented in OpenAPI.</summary>
+    /// <summary>
+    /// Marks the endpoint as a write: 401 problem without a valid key, documented in OpenAPI; after a 2xx, the data
+    /// version known is raised before the answer is sent, so the writer's next read sees its write.
+    /// </summary>
     public static RouteHandlerBuilder RequireApiKey(this RouteHandlerBuilder builder) => builder
         .RequireAuthorization(WritePolicy)
+        .AddEndpointFilter(DataVersions.RaiseAfterWrite)
         .WithMetadata(new ApiKeyRequiredAttribute())
         .ProducesProblem(StatusCodes.Status401Unauthorized);
 

@@ -343,6 +343,53 @@ public sealed class CollectionBehaviourTests(CollectionCase collection)
         await ListReads.ShouldAnswer304WhenUnchanged(_anonymous, $"{Url}?q={word}");
         await ListReads.ShouldAnswer304WhenUnchanged(_anonymous, $"{Url}?q={word}&format=csv");
     }
+
+    /// <summary>
+    /// Each read is made twice before the write (the second from the read cache) and once right after it, from
+    /// another client than the writer's: the write's answer is sent only once reads see it.
+    /// </summary>
+    [Test]
+    public async Task Every_kind_of_write_is_seen_by_the_next_read_of_the_item_the_list_and_the_export()
+    {
+        var word = ListReads.FreshWord();
+        string[] Reads(string id) => [$"{Url}/{id}", $"{Url}?q={word}", $"{Url}?q={word}&format=csv"];
+        async Task<string[]> ReadTwice(string? id)
+        {
+            var bodies = new List<string>();
+            foreach (var url in id is null ? Reads("")[1..] : Reads(id))
+            {
+                var first = await _anonymous.GetAsync(url);
+                var second = await _anonymous.GetAsync(url);
+                Assert.That(await second.Content.ReadAsStringAsync(), Is.EqualTo(await first.Content.ReadAsStringAsync()), url);
+                Assert.That(second.Headers.ETag, Is.EqualTo(first.Headers.ETag), url);
+                bodies.Add(await second.Content.ReadAsStringAsync());
+            }
+            return [.. bodies];
+        }
+
+        var listed = (string[])["", .. await ReadTwice(null)];
+        var (id, body, _) = await Create(word);
+        var created = await ReadTwice(id);
+        Assert.That(created[1], Is.Not.EqualTo(listed[1]), "the list shows the created record");
+        Assert.That(created[1], Does.Contain($"\"{id}\""));
+        Assert.That(created[2], Does.Contain(id), "the export shows the created record");
+
+        var replacement = body.With(collection.Change);
+        (await _writer.PutJson($"{Url}/{id}", replacement)).EnsureSuccessStatusCode();
+        var replaced = await ReadTwice(id);
+        var expected = JsonSerializer.SerializeToNode(collection.Change.Value, HttpAssertions.Json)!.ToJsonString();
+        Assert.Multiple(() =>
+        {
+            Assert.That(JsonNode.Parse(replaced[0])![collection.Change.Field]!.ToJsonString(), Is.EqualTo(expected), "the item");
+            Assert.That(replaced[1], Is.Not.EqualTo(created[1]), "the list");
+            Assert.That(replaced[2], Is.Not.EqualTo(created[2]), "the export");
+        });
+
+        (await _writer.DeleteAsync($"{Url}/{id}")).EnsureSuccessStatusCode();
+        Assert.That((await _anonymous.GetAsync($"{Url}/{id}")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        var page = await (await _anonymous.GetAsync($"{Url}?q={word}")).JsonBody();
+        Assert.That(page["items"]!.AsArray(), Is.Empty, "the list no longer shows the deleted record");
+    }
 }
 
 internal static class BodyChanges
