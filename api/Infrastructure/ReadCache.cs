@@ -25,7 +25,7 @@ public sealed class ReadCache : IDisposable
     public const int DefaultMaxEntryBytes = 1024 * 1024;
 
     /// <summary>The API's meter (exported by the telemetry set-up when configured).</summary>
-    public static readonly Meter Meter = new("Observatoire.Api");
+    public static readonly Meter Meter = new(Telemetry.MeterName);
     public static readonly Counter<long> Hits = Meter.CreateCounter<long>("observatoire.cache.hits", description: "Cacheable reads answered from memory.");
     public static readonly Counter<long> Misses = Meter.CreateCounter<long>("observatoire.cache.misses", description: "Cacheable reads computed from the database.");
     public static readonly Counter<long> StaleServed = Meter.CreateCounter<long>("observatoire.cache.stale_served", description: "Stale answers served while the database could not be reached.");
@@ -37,10 +37,17 @@ public sealed class ReadCache : IDisposable
 
     public ReadCache(IConfiguration configuration)
     {
+        Enabled = configuration.GetValue("Cache:Enabled", true);
         SizeLimitBytes = configuration.GetValue("Cache:SizeLimitBytes", DefaultSizeLimitBytes);
         MaxEntryBytes = configuration.GetValue("Cache:MaxEntryBytes", DefaultMaxEntryBytes);
         _entries = new MemoryCache(new MemoryCacheOptions { SizeLimit = SizeLimitBytes, CompactionPercentage = 0.25, TrackStatistics = true });
     }
+
+    /// <summary>
+    /// False keeps validators and 304s but computes every 200 (Cache:Enabled; the benchmarks use it for the figures
+    /// of a miss).
+    /// </summary>
+    public bool Enabled { get; }
 
     public long SizeLimitBytes { get; }
 
@@ -48,12 +55,12 @@ public sealed class ReadCache : IDisposable
     public int MaxEntryBytes { get; }
 
     /// <summary>The latest answer kept for a representation, whatever its version.</summary>
-    public CachedAnswer? Latest(string key) => _entries.TryGetValue(key, out CachedAnswer? answer) ? answer : null;
+    public CachedAnswer? Latest(string key) => Enabled && _entries.TryGetValue(key, out CachedAnswer? answer) ? answer : null;
 
     /// <summary>Keeps an answer unless a later version of it is already kept.</summary>
     public void Store(string key, CachedAnswer answer)
     {
-        if (Latest(key) is { } kept && kept.Version > answer.Version) return;
+        if (!Enabled || (Latest(key) is { } kept && kept.Version > answer.Version)) return;
         var size = answer.Size + key.Length * 2;
         // MemoryCache refuses a new entry while over its limit (and compacts later): least recently used answers make
         // room for the new one instead.
@@ -69,6 +76,7 @@ public sealed class ReadCache : IDisposable
     public (bool Leads, TaskCompletionSource<CachedAnswer?> Computation) Join(long version, string key)
     {
         var mine = new TaskCompletionSource<CachedAnswer?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!Enabled) return (true, mine);
         var computation = _computing.GetOrAdd((version, key), mine);
         return (ReferenceEquals(computation, mine), computation);
     }
