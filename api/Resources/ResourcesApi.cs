@@ -57,7 +57,7 @@ public static class ResourcesApi
     private const string ListFilters = """
         (@territory::text is null or r.territory_id = @territory)
         and (@kind::text is null or r.kind = @kind)
-        and (@tag::text is null or exists (select 1 from unnest(r.tags) as t(tag) where lower(t.tag) = lower(@tag)))
+        and (@tag::text is null or lower_tags(r.tags) @> array[lower(@tag)])
         and (@actor::text is null or exists (select 1 from resource_actors x where x.resource_id = r.id and x.actor_id = @actor))
         and (@updatedSince::timestamptz is null or r.updated_at > @updatedSince)
         and (@query::text is null or r.search @@ to_tsquery('observatoire', @query))

@@ -85,8 +85,16 @@ public static partial class TerritoriesApi
         limit @take + 1
         """;
 
-    // Exports: every matching row, in order, streamed; the perimeter comes as GeoJSON text.
+    // Exports: every matching row, in order, streamed. CSV prints no perimeter, so it reads none.
     private static string SelectForExport(ListQuery<SummaryRow> list) => $"""
+        select {SummaryColumns}
+        from territories t
+        where {ListFilters}
+        order by {list.Order.OrderBy}
+        """;
+
+    // GeoJSON: the perimeter as GeoJSON text, or none when the geometry is the point.
+    private static string SelectForGeoJson(ListQuery<SummaryRow> list, bool points) => points ? SelectForExport(list) : $"""
         select {SummaryColumns}, c.geometry::text as geometry
         from territories t
         left join territory_contours c on c.territory_id = t.id
@@ -138,7 +146,7 @@ public static partial class TerritoriesApi
                 return included is null ? ToSummary : r => ToSummary(r) with { Included = included[r.Id] };
             },
             Other = new(ExportFormat.GeoJson, (source, query, parameters) => new TerritoryGeoJsonResult(source, geometry == "point", (connection, token) => connection
-                .QueryUnbufferedAsync<ExportRow>(SelectForExport(query), parameters)
+                .QueryUnbufferedAsync<ExportRow>(SelectForGeoJson(query, geometry == "point"), parameters)
                 .Select(r => (ToSummary(r), r.Geometry)))),
         };
         var filters = new { phase, code, region, department, epci, commune, studied, updatedSince = list.UpdatedSince?.Utc };
