@@ -2,18 +2,21 @@
 -- filter a list allows has an index that serves it. See docs/decisions/0018-derived-read-data.md.
 
 -- A territory's predecessors and successors: the territories of the other phase that share communes with it,
--- with how many. Both directions are stored, so a territory's links are one index range.
+-- with how many. Both directions are stored, so a territory's links are one index range. No foreign keys: the
+-- links of a deleted territory go when its communes do, like any other change of communes (below).
 create table territory_links (
-    territory_id    text    not null references territories (id) on delete cascade,
-    linked_id       text    not null references territories (id) on delete cascade,
+    territory_id    text    not null,
+    linked_id       text    not null,
     shared_communes integer not null check (shared_communes > 0),
     primary key (territory_id, linked_id)
 );
 
 -- A link depends only on the commune sets and phases of its two territories: the links of every territory whose
 -- communes or phase changed are computed again from territory_communes, whatever wrote them (the API, the
--- seeders, a direct session). Concurrent writers take turns (a transaction-scoped advisory lock), so that each
--- computes from the others' committed communes.
+-- seeders, a direct session). Two transactions changing communes that the same link counts must not each
+-- compute without the other's communes: the computation waits for the commit (a deferred trigger) and runs
+-- under a transaction-scoped advisory lock, so each computes from the communes of every transaction committed
+-- before it. A transaction that is still open holds no lock, and blocks no other writer.
 create function refresh_territory_links(changed text[]) returns void language plpgsql as $$
 begin
     if cardinality(changed) = 0 then return; end if;
@@ -34,15 +37,40 @@ begin
 end
 $$;
 
+-- The territories whose links the writing transaction changed; its rows never outlive it.
+create table territory_links_pending (territory_id text not null);
+
+create function queue_territory_links(changed text[]) returns void language plpgsql as $$
+begin
+    if cardinality(changed) > 0 then
+        insert into territory_links_pending (territory_id) select unnest(changed);
+    end if;
+end
+$$;
+
+-- At commit: the first queued row computes the links of all of them; the others find none left.
+create function refresh_pending_territory_links() returns trigger language plpgsql as $$
+declare
+    changed text[];
+begin
+    with taken as (delete from territory_links_pending returning territory_id)
+    select array_agg(distinct territory_id) into changed from taken;
+    if changed is not null then perform refresh_territory_links(changed); end if;
+    return null;
+end
+$$;
+create constraint trigger territory_links_at_commit after insert on territory_links_pending
+    deferrable initially deferred for each row execute function refresh_pending_territory_links();
+
 create function territory_communes_changed() returns trigger language plpgsql as $$
 begin
     if tg_op = 'INSERT' then
-        perform refresh_territory_links(array(select distinct territory_id from new_rows));
+        perform queue_territory_links(array(select distinct territory_id from new_rows));
     elsif tg_op = 'DELETE' then
-        perform refresh_territory_links(array(select distinct territory_id from old_rows));
+        perform queue_territory_links(array(select distinct territory_id from old_rows));
     else
         -- An update that only renames communes changes no link.
-        perform refresh_territory_links(array(
+        perform queue_territory_links(array(
             select territory_id from ((select territory_id, insee_code from old_rows except select territory_id, insee_code from new_rows)
                                       union all
                                       (select territory_id, insee_code from new_rows except select territory_id, insee_code from old_rows)) moved
@@ -70,7 +98,7 @@ create trigger territory_communes_truncated after truncate on territory_communes
 
 create function territory_phases_changed() returns trigger language plpgsql as $$
 begin
-    perform refresh_territory_links(array(
+    perform queue_territory_links(array(
         select n.id from new_rows n join old_rows o on o.id = n.id where n.phase is distinct from o.phase));
     return null;
 end

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
+using Npgsql;
 
 namespace Observatoire.Api.Tests.Territories;
 
@@ -92,6 +93,50 @@ public sealed class TerritoryLinkTests
         Assert.That(await TestApi.Database.ScalarAsync<long>(DifferencesFromCommunes), Is.Zero);
 
         (await _writer.DeleteAsync($"/v1/territories/{id}")).EnsureSuccessStatusCode();
+    }
+
+    [Test]
+    public async Task Two_open_transactions_giving_two_territories_a_shared_commune_link_them_once_both_commit()
+    {
+        var code = TerritoryRequests.FreshCode2023();
+        var id = TerritoryRequests.IdOf(code);
+        (await _writer.PostJson("/v1/territories", TerritoryRequests.Valid(code))).EnsureSuccessStatusCode();
+        // A territory of the other phase with the same number, written directly.
+        var other = $"2018-ti{code[3..]}";
+        await TestApi.Database.ScalarAsync<int>(
+            "insert into territories (id, phase, code, name, region_codes, department_codes) values ($1, '2018-2022', $2, 'Territoire d''essai', '{27}', '{90}')",
+            other, $"TI{code[3..]}");
+
+        // Neither transaction sees the other's commune before it commits; the second to commit must still count it.
+        await using var first = new NpgsqlConnection(TestApi.Database.ConnectionString);
+        await using var second = new NpgsqlConnection(TestApi.Database.ConnectionString);
+        await first.OpenAsync();
+        await second.OpenAsync();
+        await using var firstTransaction = await first.BeginTransactionAsync();
+        await using var secondTransaction = await second.BeginTransactionAsync();
+        await Execute(first, "insert into territory_communes (territory_id, insee_code, name) values ($1, '44184', 'Saint-Nazaire')", id);
+        await Execute(second, "insert into territory_communes (territory_id, insee_code, name) values ($1, '44184', 'Saint-Nazaire')", other);
+        // Meanwhile another writer is not held up by them.
+        var replacement = TerritoryRequests.Valid(TerritoryRequests.FreshCode2023());
+        Assert.That((await _writer.PostJson("/v1/territories", replacement)).StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        await firstTransaction.CommitAsync();
+        await secondTransaction.CommitAsync();
+
+        Assert.That(await SuccessorsOf(other), Does.ContainKey(id).WithValue(1));
+        var territory = await (await _anonymous.GetAsync($"/v1/territories/{id}")).JsonBody();
+        Assert.That(Links(territory, "predecessors"), Does.ContainKey(other).WithValue(1));
+        Assert.That(await TestApi.Database.ScalarAsync<long>(DifferencesFromCommunes), Is.Zero);
+
+        await TestApi.Database.ScalarAsync<int>("delete from territories where id = $1", other);
+        (await _writer.DeleteAsync($"/v1/territories/{id}")).EnsureSuccessStatusCode();
+        (await _writer.DeleteAsync($"/v1/territories/{TerritoryRequests.IdOf((string)replacement["code"]!)}")).EnsureSuccessStatusCode();
+    }
+
+    private static async Task Execute(NpgsqlConnection connection, string sql, params object[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters) command.Parameters.AddWithValue(p);
+        await command.ExecuteNonQueryAsync();
     }
 
     [Test]
