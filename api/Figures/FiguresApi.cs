@@ -84,17 +84,32 @@ public static class FiguresApi
         Sort: "Sort keys, comma-separated, - for descending: id, label, territory, referenceDate, updatedAt, relevance (with q). An unknown reference date sorts first in ascending order. Default: id, or -relevance with q. The id always breaks ties.",
         Format: "json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching figure, unpaged, its sources as their ids.");
 
+    // A figure and its citations: two statements, one round trip.
     private const string SelectFigure = $"""
         select {FigureColumns}
         from figures f
-        where f.id = @id
+        where f.id = @id;
+
+        select x.figure_id as owner_id, s.id, s.url, s.title, s.publisher, s.seen_on
+        from figure_sources x join sources s on s.id = x.source_id
+        where x.figure_id = @id
+        order by s.id;
         """;
 
-    private const string SelectTerritoryFigures = $"""
+    /// <summary>
+    /// A territory's figures and their citations, as two statements that a territory's read sends in its own batch
+    /// (read back with <see cref="ReadTerritoryFiguresAsync"/>).
+    /// </summary>
+    public const string SelectTerritoryFigures = $"""
         select {FigureColumns}
         from figures f
         where f.territory_id = @id
-        order by f.id
+        order by f.id;
+
+        select x.figure_id as owner_id, s.id, s.url, s.title, s.publisher, s.seen_on
+        from figures f join figure_sources x on x.figure_id = f.id join sources s on s.id = x.source_id
+        where f.territory_id = @id
+        order by x.figure_id, s.id;
         """;
 
     private const string SelectCitations = """
@@ -161,21 +176,20 @@ public static class FiguresApi
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.DeleteAsync(context, db, id, ct);
 
-    /// <summary>Every key figure on a territory, with its sources (for the territory's item).</summary>
-    public static Task<List<FigureResponse>> ReadTerritoryFiguresAsync(NpgsqlConnection connection, string territoryId, CancellationToken ct) =>
-        QueryFigures(connection, SelectTerritoryFigures, new { id = territoryId }, ct);
+    /// <summary>Every key figure on a territory, with its sources: the results of <see cref="SelectTerritoryFigures"/>.</summary>
+    public static Task<List<FigureResponse>> ReadTerritoryFiguresAsync(SqlMapper.GridReader results) => ReadFiguresAsync(results);
 
     private static async Task<FigureResponse?> ReadFigure(NpgsqlDataSource db, string id, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        return (await QueryFigures(connection, SelectFigure, new { id }, ct)).SingleOrDefault();
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(SelectFigure, new { id }, cancellationToken: ct));
+        return (await ReadFiguresAsync(results)).SingleOrDefault();
     }
 
-    // Figures and their citations in two queries, whatever the number of figures.
-    private static async Task<List<FigureResponse>> QueryFigures(NpgsqlConnection connection, string sql, object parameters, CancellationToken ct)
+    private static async Task<List<FigureResponse>> ReadFiguresAsync(SqlMapper.GridReader results)
     {
-        var rows = (await connection.QueryAsync<FigureRow>(new CommandDefinition(sql, parameters, cancellationToken: ct))).AsList();
-        var citations = await ReadCitations(connection, rows, ct);
+        var rows = (await results.ReadAsync<FigureRow>()).AsList();
+        var citations = (await results.ReadAsync<CitationRow>()).ToLookup(c => c.OwnerId);
         return [.. rows.Select(r => r.ToResponse(citations))];
     }
 

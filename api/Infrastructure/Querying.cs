@@ -115,7 +115,8 @@ public static partial class Querying
 
         /// <summary>
         /// The keyset predicate "after the row whose sort values are @k0, @k1…", expanded so that keys may
-        /// mix directions: (k0 > @k0) or (k0 = @k0 and k1 > @k1) or …
+        /// mix directions: (k0 > @k0) or (k0 = @k0 and k1 > @k1) or …, behind the bound k0 >= @k0 that it implies,
+        /// which lets an index on the sort keys start a deep page at the cursor instead of at the first row.
         /// </summary>
         public string After
         {
@@ -129,7 +130,8 @@ public static partial class Querying
                     var step = $"{key.Sql} {(descending ? "<" : ">")} @k{i}::{key.SqlType}";
                     terms.Add("(" + string.Join(" and ", equal.Append(step)) + ")");
                 }
-                return "(" + string.Join(" or ", terms) + ")";
+                var (_, first, firstDescending) = Keys[0];
+                return $"({first.Sql} {(firstDescending ? "<=" : ">=")} @k0::{first.SqlType} and (" + string.Join(" or ", terms) + "))";
             }
         }
 

@@ -57,7 +57,7 @@ public static class ResourcesApi
     {
         ["territory"] = "r.territory_id = @territory",
         ["kind"] = "r.kind = @kind",
-        ["tag"] = "exists (select 1 from unnest(r.tags) as t(tag) where lower(t.tag) = lower(@tag))",
+        ["tag"] = "lower_tags(r.tags) @> array[lower(@tag)]",
         ["actor"] = "exists (select 1 from resource_actors x where x.resource_id = r.id and x.actor_id = @actor)",
     };
 
