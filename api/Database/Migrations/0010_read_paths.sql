@@ -165,3 +165,6 @@ create index sources_updated_at on sources (updated_at, id);
 create index sources_title on sources ((coalesce(title, '')), id);
 create index sources_publisher on sources ((coalesce(publisher, '')), id);
 create index sources_seen_on on sources ((coalesce(seen_on, date '0001-01-01')), id);
+
+-- The links are answers too: their changes move the data version on (migration 0009), like every table's.
+select track_data_version('territory_links');
