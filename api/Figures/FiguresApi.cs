@@ -112,12 +112,7 @@ public static class FiguresApi
         order by x.figure_id, s.id;
         """;
 
-    private const string SelectCitations = """
-        select x.figure_id as owner_id, s.id, s.url, s.title, s.publisher, s.seen_on
-        from figure_sources x join sources s on s.id = x.source_id
-        where x.figure_id = any(@ids)
-        order by x.figure_id, s.id
-        """;
+    private static readonly string SelectCitations = Citations.OfRecords("figure_sources", "figure_id");
 
     private const string InsertFigure = """
         insert into figures (id, territory_id, label, value_text, value_numeric, unit, reference_date)
@@ -159,18 +154,12 @@ public static class FiguresApi
     private static readonly Writes<FigureResponse> Write = new(Collection, InsertFigure, UpdateFigure, ReplaceLinks, DeleteFigureAndLeaveTombstone, ReadFigure);
 
     public static Task<Results<Created<FigureResponse>, ValidationProblem, ConflictProblem>> CreateFigure(
-        FigureRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var write = FigureWrite.From(request);
-        return Write.CreateAsync(context, db, request.Id, () => Ids.Slug(write.Label), id => write with { Id = id }, ct);
-    }
+        FigureRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        Write.CreateAsync(context, db, request.Id, FigureWrite.From(request), write => Ids.Slug(write.Label), ct);
 
-    public static async Task<Results<Ok<FigureResponse>, ValidationProblem, NotFoundProblem>> ReplaceFigure(
-        string id, FigureRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        if (Ids.CheckUnchanged(context, request.Id, id) is { } changed) return changed;
-        return await Write.ReplaceAsync(context, db, id, FigureWrite.From(request) with { Id = id }, ct);
-    }
+    public static Task<Results<Ok<FigureResponse>, ValidationProblem, NotFoundProblem>> ReplaceFigure(
+        string id, FigureRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        Write.ReplaceAsync(context, db, id, request.Id, FigureWrite.From(request), ct);
 
     public static Task<Results<NoContent, NotFoundProblem>> DeleteFigure(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
@@ -223,8 +212,10 @@ public static class FiguresApi
 
     /// <summary>The parameters of a figure write, flattened for SQL.</summary>
     private sealed record FigureWrite(
-        string Id, string TerritoryId, string Label, string ValueText, decimal? ValueNumeric, string? Unit, string? ReferenceDate, string[] SourceIds)
+        string Id, string TerritoryId, string Label, string ValueText, decimal? ValueNumeric, string? Unit, string? ReferenceDate, string[] SourceIds) : IRecordWrite<FigureWrite>
     {
+        public FigureWrite WithId(string id) => this with { Id = id };
+
         public static FigureWrite From(FigureRequest r) => new(
             r.Id ?? "", r.TerritoryId!, r.Label!.Trim(), r.ValueText!.Trim(), r.ValueNumeric, Rules.Clean(r.Unit), Rules.Clean(r.ReferenceDate),
             [.. r.SourceIds ?? []]);

@@ -74,6 +74,30 @@ public sealed class Writes<TResponse>(
     }
 
     /// <summary>
+    /// Creates the record <paramref name="write"/> describes, with the id requested or else the first free one from
+    /// <paramref name="generate"/>: 409 (with existingId) when the requested id is taken.
+    /// </summary>
+    public Task<Results<Created<TResponse>, ValidationProblem, ConflictProblem>> CreateAsync<TWrite>(
+        HttpContext context, NpgsqlDataSource db, string? requestedId, TWrite write, Func<TWrite, string> generate,
+        CancellationToken ct, Unique? unique = null) where TWrite : IRecordWrite<TWrite> =>
+        CreateAsync(context, db, requestedId, () => generate(write), id => write.WithId(id), ct, unique: unique);
+
+    /// <summary>
+    /// Replaces the record <paramref name="id"/> with what <paramref name="write"/> describes: 400 when the body names
+    /// another id (<paramref name="bodyId"/>, since an id never changes), 404 when there is no such record.
+    /// </summary>
+    public async Task<Results<Ok<TResponse>, ValidationProblem, NotFoundProblem>> ReplaceAsync<TWrite>(
+        HttpContext context, NpgsqlDataSource db, string id, string? bodyId, TWrite write, CancellationToken ct,
+        Func<string, ValidationProblem?>? check = null) where TWrite : IRecordWrite<TWrite> =>
+        Ids.CheckUnchanged(context, bodyId, id) is { } changed ? changed : await ReplaceAsync(context, db, id, write.WithId(id), ct, check);
+
+    /// <summary>As the other overload, for a collection with a unique constraint besides the id: 409 when its value is taken.</summary>
+    public async Task<Results<Ok<TResponse>, ValidationProblem, NotFoundProblem, ConflictProblem>> ReplaceAsync<TWrite>(
+        HttpContext context, NpgsqlDataSource db, string id, string? bodyId, TWrite write, CancellationToken ct,
+        Func<string, ValidationProblem?>? check, Unique? unique) where TWrite : IRecordWrite<TWrite> =>
+        Ids.CheckUnchanged(context, bodyId, id) is { } changed ? changed : await ReplaceAsync(context, db, id, write.WithId(id), ct, check, unique);
+
+    /// <summary>
     /// Replaces the record <paramref name="id"/>: 404 when there is none. <paramref name="check"/> sees the value
     /// the update returned and may refuse the write (400), which is then rolled back.
     /// </summary>
@@ -112,4 +136,13 @@ public sealed class Writes<TResponse>(
 
     private static bool IsTaken(PostgresException e, Unique? unique) =>
         unique is not null && e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == unique.Constraint;
+}
+
+/// <summary>
+/// A record's write parameters, flattened for SQL. Their @Id is set by the write: the id claimed on create, the path's
+/// on replace.
+/// </summary>
+public interface IRecordWrite<TSelf> where TSelf : IRecordWrite<TSelf>
+{
+    TSelf WithId(string id);
 }
