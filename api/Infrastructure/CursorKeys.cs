@@ -75,6 +75,9 @@ public static class CursorKeysSetup
             if (options.XmlRepository is null && provider.GetService<LocalPostgres>() is { } cluster)
             {
                 var folder = Path.Combine(Path.GetDirectoryName(cluster.DataDirectory)!, "data-protection");
+                // The keys are stored unencrypted, like the API key beside them: readable by this user only.
+                if (OperatingSystem.IsWindows()) Directory.CreateDirectory(folder);
+                else Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
                 options.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(folder), provider.GetRequiredService<ILoggerFactory>());
             }
         });
