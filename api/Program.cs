@@ -36,6 +36,8 @@ builder.Services.AddObservatoireCors();
 builder.Services.AddObservatoireApiKeys();
 builder.Services.AddObservatoireForwardedHeaders(builder.Configuration);
 builder.Services.AddObservatoireTelemetry(builder.Configuration);
+builder.Services.AddObservatoireRequestLimits(builder.Configuration);
+builder.Services.AddObservatoireCursorKeys();
 
 var app = builder.Build();
 // Leaving the private cluster when the API stops (Ctrl-C included) stops it if no other process uses it.
@@ -52,9 +54,15 @@ catch (MigrationException e)
     return 1;
 }
 
+app.UseSecurityHeaders();
 app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAbortOnFailureMidway();
+// Before anything reads the request: too large a body, or control characters in the URL or headers, are refused.
+app.UseRequestLimits();
+app.UseInputTextCheck();
+app.UseHeadAsGet();
 app.UseCors();
 // Before any endpoint binds its body: a write without a valid key is refused unread.
 app.UseAuthentication();

@@ -114,6 +114,10 @@ public sealed class CsvResult(NpgsqlDataSource db, string fileName, IReadOnlyLis
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
 
         await using var connection = await db.OpenConnectionAsync(ct);
+        // The query runs and its first row is read before any byte is sent: a failure there is still answered
+        // with its status (a failure later aborts the answer, see StartedResponses).
+        await using var reader = rows(connection, ct).GetAsyncEnumerator(ct);
+        var more = await reader.MoveNextAsync();
         // The writer keeps one buffer and sends it whenever it is mostly full: memory stays flat, the body goes
         // out as rows come in.
         await using var csv = CsvWriter.Create(context.Response.Body, Options with
@@ -123,9 +127,9 @@ public sealed class CsvResult(NpgsqlDataSource db, string fileName, IReadOnlyLis
         }, leaveOpen: true);
         foreach (var name in header) csv.WriteField(name);
         await csv.EndRecordAsync(ct);
-        await foreach (var row in rows(connection, ct).WithCancellation(ct))
+        for (; more; more = await reader.MoveNextAsync())
         {
-            foreach (var value in row) Write(csv, value);
+            foreach (var value in reader.Current) Write(csv, value);
             await csv.EndRecordAsync(ct);
         }
         await csv.FlushAsync(ct);

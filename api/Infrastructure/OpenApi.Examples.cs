@@ -71,6 +71,7 @@ public static partial class OpenApi
                 404 => ("Not Found", "No record has the id '2018-ti0000'."),
                 405 => ("Method Not Allowed", "This path does not support this method."),
                 409 => ("Conflict", "The request conflicts with the current state of the record."),
+                413 => ("Content Too Large", "The request body is larger than 65536 bytes, the most this API reads."),
                 415 => ("Unsupported Media Type", "The request body must be JSON (Content-Type: application/json)."),
                 503 => ("Service Unavailable", "The database does not answer."),
                 _ => ("Internal Server Error", "An unexpected error occurred. Quote the traceId when reporting it."),
@@ -97,6 +98,7 @@ public static partial class OpenApi
                 problem["errors"] = new System.Text.Json.Nodes.JsonObject { [field] = new System.Text.Json.Nodes.JsonArray(message) };
             }
             problem["traceId"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
+            if (status == 413) problem["maxBodyBytes"] = 65536;
             return problem;
         }
     }

@@ -33,8 +33,8 @@ public static partial class OpenApi
     }
 
     /// <summary>
-    /// Problem bodies are served as application/problem+json; writes declare their API key; operations with a
-    /// body declare the 400 (unreadable JSON) and 415 (not JSON) that binding produces.
+    /// Problem bodies are served as application/problem+json; writes declare their API key and the 413 of too large
+    /// a body; operations with a body declare the 400 (unreadable JSON) and 415 (not JSON) that binding produces.
     /// </summary>
     private sealed class ProblemResponsesFilter : IOperationFilter
     {
@@ -53,6 +53,7 @@ public static partial class OpenApi
             }
             if (metadata.OfType<ApiKeyRequiredAttribute>().Any())
             {
+                AddProblem(operation, context, "413", "The request body is larger than this API reads (64 KiB unless configured otherwise); it was not read.");
                 AddProblem(operation, context, "401", "No API key, or an invalid one, in the X-Api-Key header.");
                 AddProblem(operation, context, "409", "The request conflicts with the current state: the record is referred to, its key is taken, or a concurrent change intervened.");
             }

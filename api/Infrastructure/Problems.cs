@@ -2,6 +2,9 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace Observatoire.Api.Infrastructure;
 
@@ -15,6 +18,9 @@ public static class Problems
             context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
             context.ProblemDetails.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier;
         });
+        // After the default writer, which writes only when the request accepts JSON: an error asked for as CSV or
+        // iCalendar is still a problem, never an empty answer.
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonWhateverAccept>();
         services.AddExceptionHandler<ExceptionToProblem>();
         // Binding failures (malformed JSON, wrong types, wrong content type) throw, so that the handler below
         // can say what was wrong instead of answering an empty 400.
@@ -62,9 +68,29 @@ public static class Problems
     // Section numbers of RFC 9110 §15.5 (4xx) and §15.6 (5xx).
     private static int ReasonIndex(int status) => status switch
     {
-        400 => 1, 401 => 2, 403 => 4, 404 => 5, 405 => 6, 406 => 7, 409 => 10, 415 => 16, 422 => 21,
+        400 => 1, 401 => 2, 403 => 4, 404 => 5, 405 => 6, 406 => 7, 409 => 10, 413 => 14, 414 => 15, 415 => 16, 422 => 21,
         500 => 1, 503 => 4, _ => 1,
     };
+
+    /// <summary>
+    /// Writes the problem as application/problem+json whatever the request's Accept says, with the same members as
+    /// the default writer (type and title from the status when missing, instance and traceId).
+    /// </summary>
+    private sealed class ProblemJsonWhateverAccept(IOptions<ProblemDetailsOptions> options, IOptions<JsonOptions> json) : IProblemDetailsWriter
+    {
+        public bool CanWrite(ProblemDetailsContext context) => true;
+
+        public ValueTask WriteAsync(ProblemDetailsContext context)
+        {
+            var problem = context.ProblemDetails;
+            var status = problem.Status ??= context.HttpContext.Response.StatusCode;
+            problem.Type ??= $"https://tools.ietf.org/html/rfc9110#section-15.{(status >= 500 ? 6 : 5)}.{ReasonIndex(status)}";
+            problem.Title ??= ReasonPhrases.GetReasonPhrase(status);
+            options.Value.CustomizeProblemDetails?.Invoke(context);
+            var serializer = json.Value.SerializerOptions;
+            return new ValueTask(context.HttpContext.Response.WriteAsJsonAsync(problem, serializer.GetTypeInfo(problem.GetType()), OpenApi.ProblemContentType));
+        }
+    }
 
     /// <summary>Turns binding failures into 4xx problems and anything unexpected into a 500 without a stack trace.</summary>
     private sealed class ExceptionToProblem(IProblemDetailsService problems, IHostEnvironment environment, ILogger<ExceptionToProblem> logger) : IExceptionHandler

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Observatoire.Contracts;
 
 namespace Observatoire.Api.Infrastructure;
 
@@ -174,6 +175,11 @@ public static partial class Querying
         parsed = new Sort<TRow>(keys);
         return null;
     }
+
+    /// <summary>A search string longer than the contract's maxLength: a 400 naming q (the cost grows with the words).</summary>
+    public static ValidationProblem? TooLong(HttpContext context, string? q) => q is { Length: > Lengths.Search }
+        ? Problems.Validation(context, "q", $"q is at most {Lengths.Search} characters; it has {q.Length}.")
+        : null;
 
     /// <summary>
     /// Turns free text into a prefix tsquery for the 'observatoire' text search configuration (French, accents

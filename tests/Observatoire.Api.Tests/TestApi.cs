@@ -13,6 +13,7 @@ namespace Observatoire.Api.Tests;
 public sealed class TestApi
 {
     public const string ApiKey = "test-key-0123456789abcdef0123456789abcdef";
+    public const string CursorKey = "test-cursor-key-0123456789abcdef0123456789";
 
     private static TestDatabase? _database;
     private static WebApplicationFactory<Program>? _factory;
@@ -28,7 +29,8 @@ public sealed class TestApi
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
             .UseEnvironment("Testing")
             .UseSetting("ConnectionStrings:Observatoire", _database.ConnectionString)
-            .UseSetting("Auth:BootstrapKey", ApiKey));
+            .UseSetting("Auth:BootstrapKey", ApiKey)
+            .UseSetting("Paging:CursorKey", CursorKey));
         // Starting the host migrates and seeds the database.
         using var client = _factory.CreateClient();
         _contract = new ContractValidator(await client.GetStringAsync("/openapi/v1.json"));
