@@ -34,6 +34,8 @@ builder.Services.AddObservatoireOpenApi();
 builder.Services.AddObservatoireCors();
 builder.Services.AddObservatoireApiKeys();
 builder.Services.AddObservatoireForwardedHeaders(builder.Configuration);
+builder.AddObservatoireRateLimits();
+builder.AddObservatoireRequestBudgets();
 
 var app = builder.Build();
 // Leaving the private cluster when the API stops (Ctrl-C included) stops it if no other process uses it.
@@ -54,6 +56,9 @@ app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCors();
+// Rate limits, then time budgets, before the key check and the endpoint (docs/decisions/0022).
+app.UseObservatoireRateLimits();
+app.UseObservatoireRequestBudgets();
 // Before any endpoint binds its body: a write without a valid key is refused unread.
 app.UseAuthentication();
 app.UseAuthorization();
