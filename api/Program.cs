@@ -38,6 +38,8 @@ builder.Services.AddObservatoireForwardedHeaders(builder.Configuration);
 builder.Services.AddObservatoireTelemetry(builder.Configuration);
 builder.Services.AddObservatoireRequestLimits(builder.Configuration);
 builder.Services.AddObservatoireCursorKeys();
+builder.AddObservatoireRateLimits();
+builder.AddObservatoireRequestBudgets();
 
 var app = builder.Build();
 // Leaving the private cluster when the API stops (Ctrl-C included) stops it if no other process uses it.
@@ -64,6 +66,9 @@ app.UseRequestLimits();
 app.UseInputTextCheck();
 app.UseHeadAsGet();
 app.UseCors();
+// Rate limits, then time budgets, before the key check and the endpoint (docs/decisions/0022).
+app.UseObservatoireRateLimits();
+app.UseObservatoireRequestBudgets();
 // Before any endpoint binds its body: a write without a valid key is refused unread.
 app.UseAuthentication();
 app.UseAuthorization();

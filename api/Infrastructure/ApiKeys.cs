@@ -97,22 +97,26 @@ public static class ApiKeys
 public sealed class ApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, NpgsqlDataSource dataSource)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    private const string SelectKeyName = """
-        select name from api_keys where key_hash = @hash and revoked_at is null
+    private const string SelectKey = """
+        select id, name from api_keys where key_hash = @hash and revoked_at is null
         """;
+
+    private sealed record StoredKey(long Id, string Name);
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var key = Request.Headers[ApiKeys.HeaderName].ToString();
         if (key.Length == 0) return AuthenticateResult.NoResult();
-        string? name;
+        StoredKey? found;
         await using (var connection = await dataSource.OpenConnectionAsync(Context.RequestAborted))
         {
-            name = await connection.QuerySingleOrDefaultAsync<string>(
-                new CommandDefinition(SelectKeyName, new { hash = ApiKeys.Hash(key) }, cancellationToken: Context.RequestAborted));
+            found = await connection.QuerySingleOrDefaultAsync<StoredKey>(
+                new CommandDefinition(SelectKey, new { hash = ApiKeys.Hash(key) }, cancellationToken: Context.RequestAborted));
         }
-        if (name is null) return AuthenticateResult.Fail("The API key is not valid.");
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], Scheme.Name);
+        if (found is not { } stored) return AuthenticateResult.Fail("The API key is not valid.");
+        // The key's id, not the key, names its rate-limit partition.
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, stored.Name),
+            new Claim(RateLimits.KeyClaim, stored.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))], Scheme.Name);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
 

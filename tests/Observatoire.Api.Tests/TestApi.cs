@@ -30,7 +30,13 @@ public sealed class TestApi
             .UseEnvironment("Testing")
             .UseSetting("ConnectionStrings:Observatoire", _database.ConnectionString)
             .UseSetting("Auth:BootstrapKey", ApiKey)
-            .UseSetting("Paging:CursorKey", CursorKey));
+            .UseSetting("Paging:CursorKey", CursorKey)
+            // The whole suite is one client: budgets far above what it sends (RateLimits/ tests the limits themselves).
+            .UseSetting("RateLimits:Reads", "1000000")
+            .UseSetting("RateLimits:Searches", "1000000")
+            .UseSetting("RateLimits:Exports", "1000000")
+            .UseSetting("RateLimits:Writes", "1000000")
+            .UseSetting("RateLimits:FailedAuthentications", "1000000"));
         // Starting the host migrates and seeds the database.
         using var client = _factory.CreateClient();
         _contract = new ContractValidator(await client.GetStringAsync("/openapi/v1.json"));
