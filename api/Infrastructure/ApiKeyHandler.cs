@@ -77,7 +77,12 @@ public sealed class ApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> o
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         Write(StatusCodes.Status403Forbidden, "Forbidden", DeclaresNoKey()
             ? "No API key may use this operation."
-            : $"The API key does not have the scope this operation needs ({Context.GetEndpoint()?.Metadata.GetMetadata<RequiredScope>()?.Scope ?? Scopes.Admin}, or {Scopes.Admin}).");
+            : ScopeMissing(Context.GetEndpoint()?.Metadata.GetMetadata<RequiredScope>()?.Scope ?? Scopes.Admin));
+
+    /// <summary>The 403's detail: the scope the operation needs, which says nothing about the key.</summary>
+    public static string ScopeMissing(string scope) => scope == Scopes.Admin
+        ? $"This operation needs an API key with the {Scopes.Admin} scope."
+        : $"This operation needs an API key with the {scope} or the {Scopes.Admin} scope.";
 
     // An operation refused by the fallback policy: a write mapped without any key requirement.
     private bool DeclaresNoKey() => Context.GetEndpoint()?.Metadata.GetMetadata<ApiKeyRequiredAttribute>() is null;

@@ -68,7 +68,7 @@ public static class ApiKeys
 
     /// <summary>
     /// Marks the endpoint as a write of its collection: it needs a key with <c>write:&lt;collection&gt;</c> or admin
-    /// (401 problem without a valid key, 403 without the scope, both documented); after a 2xx, the data version
+    /// (401 problem without a valid key, 403 without the scope; the document filters describe both); after a 2xx, the data version
     /// known is raised before the answer is sent, so the writer's next read sees its write.
     /// </summary>
     public static RouteHandlerBuilder RequireApiKey(this RouteHandlerBuilder builder)
@@ -84,8 +84,7 @@ public static class ApiKeys
     private static RouteHandlerBuilder NeedsKey(this RouteHandlerBuilder builder) => builder
         .RequireAuthorization(WritePolicy)
         .WithMetadata(new ApiKeyRequiredAttribute())
-        .ProducesProblem(StatusCodes.Status401Unauthorized)
-        .ProducesProblem(StatusCodes.Status403Forbidden);
+        .ProducesProblem(StatusCodes.Status401Unauthorized);
 
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 

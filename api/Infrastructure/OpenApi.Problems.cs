@@ -54,10 +54,10 @@ public static partial class OpenApi
             if (metadata.OfType<ApiKeyRequiredAttribute>().Any())
             {
                 var scope = metadata.OfType<RequiredScope>().FirstOrDefault();
-                AddProblem(operation, context, "401", "No API key, or an invalid one (unknown, revoked, expired or mistyped: the problem does not say which), in the X-Api-Key header.");
+                AddProblem(operation, context, "401", "No API key, or an invalid one, in the X-Api-Key header.");
                 AddProblem(operation, context, "403", scope is null || scope.Scope == Scopes.Admin
                     ? $"The API key is valid but does not have the {Scopes.Admin} scope."
-                    : $"The API key is valid but has neither the {scope.Scope} scope nor {Scopes.Admin}.");
+                    : $"The API key is valid but has neither the {scope.Scope} scope nor the {Scopes.Admin} one.");
             }
             if (metadata.OfType<RequiredScope>().Any(s => s.Collection is not null))
             {

@@ -22,4 +22,15 @@ public static class KeyExamples
             new KeyResponse(12, Request.Name!, Request.Scopes!, Created, Expires, null, null, false),
         ],
         new PageLinks(null));
+
+    /// <summary>The 404 of DELETE /v1/keys/999.</summary>
+    public static readonly System.Text.Json.Nodes.JsonObject NotFound = new()
+    {
+        ["type"] = "https://tools.ietf.org/html/rfc9110#section-15.5.5",
+        ["title"] = "Not Found",
+        ["status"] = 404,
+        ["detail"] = "No API key has the id 999.",
+        ["instance"] = "/v1/keys/999",
+        ["traceId"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
+    };
 }

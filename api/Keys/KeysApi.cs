@@ -29,7 +29,7 @@ public static class KeysApi
             .WithResponseExample(200, KeyExamples.Page).RequireAdmin();
         api.MapDelete("/{id}", RevokeKey).WithName("revokeKey").WithSummary("Revoke an API key")
             .WithDescription("Revokes a key: from the next request on, it is refused (401). Revoking a revoked key changes nothing. Needs an admin key.")
-            .RequireAdmin();
+            .WithResponseExample(404, KeyExamples.NotFound).RequireAdmin();
         return app;
     }
 
