@@ -8,7 +8,7 @@ using Observatoire.Contracts;
 namespace Observatoire.Api.Keys;
 
 /// <summary>
-/// Key management, for admin keys only: create (the secret is answered once), list (never the secrets), revoke.
+/// Key management, for admin keys only: create (the secret is answered once), list and read (never the secrets), revoke.
 /// The keys command (<see cref="KeysCommand"/>) does the same from the command line, with the same statements.
 /// </summary>
 public static class KeysApi
@@ -27,6 +27,9 @@ public static class KeysApi
         api.MapGet("/", ListKeys).WithName("listKeys").WithSummary("List API keys")
             .WithDescription("Every key, revoked and expired ones included, by id, paged with an opaque cursor (links.next and the Link header); never their secrets. Needs an admin key.")
             .WithResponseExample(200, KeyExamples.Page).RequireAdmin();
+        api.MapGet("/{id}", GetKey).WithName("getKey").WithSummary("Get an API key")
+            .WithDescription("One key, revoked and expired ones included, never its secret. Needs an admin key.")
+            .WithResponseExample(200, KeyExamples.Page.Items[1]).WithResponseExample(404, KeyExamples.NotFound).RequireAdmin();
         api.MapDelete("/{id}", RevokeKey).WithName("revokeKey").WithSummary("Revoke an API key")
             .WithDescription("Revokes a key: from the next request on, it is refused (401). Revoking a revoked key changes nothing. Needs an admin key.")
             .WithResponseExample(404, KeyExamples.NotFound).RequireAdmin();
@@ -45,6 +48,10 @@ public static class KeysApi
         where id > @after
         order by id
         limit @limit
+        """;
+
+    private const string SelectKey = $"""
+        select {KeyColumns} from api_keys where id = @id
         """;
 
     private const string RevokeKeyById = """
@@ -71,8 +78,18 @@ public static class KeysApi
     }
 
     /// <param name="id">Id of the key (KeyResponse.id), e.g. 12.</param>
+    public static async Task<Results<Ok<KeyResponse>, NotFoundProblem>> GetKey(long id, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(SelectKey, new { id }, cancellationToken: ct));
+        return row is null ? NoKey(context, id) : TypedResults.Ok(row.ToResponse());
+    }
+
+    /// <param name="id">Id of the key (KeyResponse.id), e.g. 12.</param>
     public static async Task<Results<NoContent, NotFoundProblem>> RevokeKey(long id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-        await RevokeAsync(db, id, ct) ? TypedResults.NoContent() : Problems.NotFound(context, $"No API key has the id {id}.");
+        await RevokeAsync(db, id, ct) ? TypedResults.NoContent() : NoKey(context, id);
+
+    private static NotFoundProblem NoKey(HttpContext context, long id) => Problems.NotFound(context, $"No API key has the id {id}.");
 
     /// <summary>Creates the key of a valid request: its secret, and the key as stored.</summary>
     public static async Task<(string Key, KeyResponse Created)> CreateAsync(NpgsqlDataSource db, KeyRequest request, CancellationToken ct)

@@ -35,6 +35,16 @@ public sealed class KeyLifecycleTests
         var deleted = await editor.DeleteAsync($"/v1/sources/{source["id"]}");
         Assert.That(deleted.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
 
+        using var admin = TestApi.Writer();
+        var read = await admin.GetAsync($"/v1/keys/{created["id"]}");
+        var readText = await read.Content.ReadAsStringAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.OK), readText);
+            Assert.That(readText, Does.Contain("Sources editors").And.Not.Contain(key));
+            Assert.That(JsonNode.Parse(readText)!["lastUsedAt"], Is.Not.Null, "its use is recorded");
+        });
+
         // Stored hashed: the secret is nowhere in the table.
         var stored = await TestApi.Database.ScalarAsync<long>("select count(*) from api_keys where name = 'Sources editors' and key_hash = sha256(convert_to($1, 'UTF8'))", key);
         Assert.That(stored, Is.EqualTo(1));
@@ -45,6 +55,7 @@ public sealed class KeyLifecycleTests
     [TestCase("DELETE", "/v1/figures/some-figure")]
     [TestCase("POST", "/v1/keys")]
     [TestCase("GET", "/v1/keys")]
+    [TestCase("GET", "/v1/keys/1")]
     [TestCase("DELETE", "/v1/keys/1")]
     public async Task A_key_without_the_scope_is_a_403_problem_before_the_body_is_read(string method, string path)
     {
@@ -165,9 +176,10 @@ public sealed class KeyLifecycleTests
     }
 
     [Test]
-    public async Task Revoking_a_key_that_does_not_exist_is_a_404_problem()
+    public async Task Reading_or_revoking_a_key_that_does_not_exist_is_a_404_problem()
     {
         using var admin = TestApi.Writer();
         await (await admin.DeleteAsync("/v1/keys/999999999")).ShouldBeProblem(404);
+        await (await admin.GetAsync("/v1/keys/999999999")).ShouldBeProblem(404);
     }
 }
