@@ -4,6 +4,7 @@ using Observatoire.Api.Database;
 using Observatoire.Api.Figures;
 using Observatoire.Api.Health;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Keys;
 using Observatoire.Api.Projects;
 using Observatoire.Api.Resources;
 using Observatoire.Api.Search;
@@ -45,17 +46,6 @@ var app = builder.Build();
 // Leaving the private cluster when the API stops (Ctrl-C included) stops it if no other process uses it.
 await using var localDatabase = app.Services.GetService<LocalPostgres>();
 
-try
-{
-    if (args.FirstOrDefault() == "seed") return await SeedCommand.RunAsync(app, args);
-    await app.PrepareDatabaseAsync();
-}
-catch (MigrationException e)
-{
-    Console.Error.WriteLine(e.Message);
-    return 1;
-}
-
 app.UseSecurityHeaders();
 app.UseForwardedHeaders();
 app.UseExceptionHandler();
@@ -84,6 +74,20 @@ app.MapSessionsApi();
 app.MapSourcesApi();
 app.MapChangesApi();
 app.MapSearchApi();
+app.MapKeysApi();
+
+// After the routes: the keys command checks scopes against the collections they register.
+try
+{
+    if (args.FirstOrDefault() == "seed") return await SeedCommand.RunAsync(app, args);
+    if (args.FirstOrDefault() == "keys") return await KeysCommand.RunAsync(app, args);
+    await app.PrepareDatabaseAsync();
+}
+catch (MigrationException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
 
 await app.RunAsync();
 return 0;
