@@ -13,10 +13,10 @@ using Observatoire.Api.Territories;
 
 var builder = WebApplication.CreateBuilder(args).UseDefaultUrl();
 
-string connectionString;
+DatabaseConnections connections;
 try
 {
-    connectionString = await DatabaseSetup.ResolveConnectionStringAsync(builder);
+    connections = await DatabaseSetup.ResolveConnectionStringsAsync(builder);
 }
 catch (Exception e) when (e is DatabaseUnavailableException or LocalPostgresException)
 {
@@ -24,9 +24,9 @@ catch (Exception e) when (e is DatabaseUnavailableException or LocalPostgresExce
     return 1;
 }
 
-builder.Services.AddObservatoireDatabase(connectionString);
+builder.Services.AddObservatoireDatabase(connections);
 builder.Services.AddObservatoireCollections();
-builder.Services.AddObservatoireHealthChecks();
+builder.Services.AddObservatoireHealthChecks(builder.Configuration);
 builder.Services.AddObservatoireJson();
 builder.Services.AddObservatoireProblems();
 builder.Services.AddObservatoireValidation();
@@ -38,17 +38,6 @@ builder.Services.AddObservatoireForwardedHeaders(builder.Configuration);
 var app = builder.Build();
 // Leaving the private cluster when the API stops (Ctrl-C included) stops it if no other process uses it.
 await using var localDatabase = app.Services.GetService<LocalPostgres>();
-
-try
-{
-    if (args.FirstOrDefault() == "seed") return await SeedCommand.RunAsync(app, args);
-    await app.PrepareDatabaseAsync();
-}
-catch (MigrationException e)
-{
-    Console.Error.WriteLine(e.Message);
-    return 1;
-}
 
 app.UseForwardedHeaders();
 app.UseExceptionHandler();
@@ -70,5 +59,16 @@ app.MapSourcesApi();
 app.MapChangesApi();
 app.MapSearchApi();
 
-await app.RunAsync();
-return 0;
+try
+{
+    if (args.FirstOrDefault() == "seed") return await SeedCommand.RunAsync(app, args);
+    // Starting migrates the database, or, while it is unreachable, keeps trying in the background (not ready).
+    await app.RunAsync();
+}
+catch (Exception e) when (e is MigrationException or Npgsql.PostgresException)
+{
+    // Reachable but unusable (a changed migration, a refused password): only a person can fix it.
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
+return Environment.ExitCode;
