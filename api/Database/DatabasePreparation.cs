@@ -14,7 +14,7 @@ public sealed class DatabasePreparation(
     IServiceProvider services, DatabaseConnections connections, Readiness readiness, IHostApplicationLifetime lifetime,
     ILogger<DatabasePreparation> logger) : IHostedService
 {
-    private static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(2);
     private readonly CancellationTokenSource _stopping = new();
     private Task _retrying = Task.CompletedTask;
 
