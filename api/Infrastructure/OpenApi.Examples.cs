@@ -72,7 +72,8 @@ public static partial class OpenApi
                 405 => ("Method Not Allowed", "This path does not support this method."),
                 409 => ("Conflict", "The request conflicts with the current state of the record."),
                 415 => ("Unsupported Media Type", "The request body must be JSON (Content-Type: application/json)."),
-                503 => ("Service Unavailable", "The database does not answer."),
+                503 when path.StartsWith("health", StringComparison.Ordinal) => ("Service Unavailable", "The database does not answer."),
+                503 => ("Service Unavailable", Problems.DatabaseUnavailable),
                 _ => ("Internal Server Error", "An unexpected error occurred. Quote the traceId when reporting it."),
             };
             var problem = new System.Text.Json.Nodes.JsonObject

@@ -58,7 +58,9 @@ public static partial class OpenApi
             }
             AddProblem(operation, context, "405", "The path exists but does not support this method.");
             AddProblem(operation, context, "500", "An unexpected error; the problem carries a traceId to quote.");
-            AddProblem(operation, context, "503", "The database is unavailable for a moment (restarting, overloaded, over a time budget): retry after the Retry-After header's seconds.");
+            // Liveness never touches the database.
+            if (context.ApiDescription.RelativePath?.StartsWith("v1/", StringComparison.Ordinal) == true)
+                AddProblem(operation, context, "503", "The database is unavailable for a moment (restarting, overloaded, over a time budget): retry after the Retry-After header's seconds.");
 
             foreach (var (status, response) in operation.Responses)
             {

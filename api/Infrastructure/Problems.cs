@@ -22,6 +22,11 @@ public static class Problems
         return services;
     }
 
+    /// <summary>The detail of every 503 a database fault causes (the Retry-After header gives the delay).</summary>
+    public const string DatabaseUnavailable =
+        "The database is unavailable for a moment (unreachable, restarting, overloaded or over its time budget). " +
+        "The request may not have been applied: retry after the Retry-After delay (seconds).";
+
     public static NotFoundProblem NotFound(HttpContext context, string detail) =>
         new(Create(context, StatusCodes.Status404NotFound, "Not Found", detail));
 
@@ -112,9 +117,7 @@ public static class Problems
             // one request per connection once the server is back.
             if (DatabaseFaults.BrokeConnection(exception)) dataSource.Clear();
             context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Create(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable",
-                "The database is unavailable for a moment (unreachable, restarting, overloaded or over its time budget). " +
-                "The request may not have been applied: retry after the Retry-After delay (seconds).");
+            return Create(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable", DatabaseUnavailable);
         }
     }
 }
