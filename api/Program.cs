@@ -62,7 +62,8 @@ app.MapSearchApi();
 try
 {
     if (args.FirstOrDefault() == "seed") return await SeedCommand.RunAsync(app, args);
-    // Starting migrates the database, or, while it is unreachable, keeps trying in the background (not ready).
+    // Migrates the database now, or, while it is unreachable, keeps trying in the background once started (not ready).
+    await app.Services.GetRequiredService<DatabasePreparation>().PrepareOrDeferAsync();
     await app.RunAsync();
 }
 catch (Exception e) when (e is MigrationException or Npgsql.PostgresException)

@@ -18,11 +18,18 @@ public sealed class DatabasePreparation(
     private readonly CancellationTokenSource _stopping = new();
     private Task _retrying = Task.CompletedTask;
 
-    public async Task StartAsync(CancellationToken ct)
+    private bool _prepared;
+
+    /// <summary>
+    /// The first attempt, before the host starts: a reachable database is ready on the first request, and one
+    /// that cannot be brought to this version (a changed migration) stops the start-up with its message alone.
+    /// </summary>
+    public async Task PrepareOrDeferAsync(CancellationToken ct = default) => _prepared = await TryPrepareAsync(ct);
+
+    public Task StartAsync(CancellationToken ct)
     {
-        // The first attempt runs before the API listens: a reachable database is ready on the first request.
-        if (await TryPrepareAsync(ct)) return;
-        _retrying = RetryAsync(_stopping.Token);
+        if (!_prepared) _retrying = RetryAsync(_stopping.Token);
+        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken ct)

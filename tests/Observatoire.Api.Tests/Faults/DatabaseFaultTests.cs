@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Observatoire.Api.Database;
 
 namespace Observatoire.Api.Tests.Faults;
 
@@ -90,7 +91,7 @@ public sealed class DatabaseFaultTests
         var probe = new FaultProbe(_client);
         for (var i = 0; i < 8; i++) await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => probe.ReadAsync()));
         var terminated = await _cluster.ScalarAsync<long>(
-            "select count(*) from (select pg_terminate_backend(pid) from pg_stat_activity where usename = 'observatoire_app') t");
+            $"select count(*) from (select pg_terminate_backend(pid) from pg_stat_activity where usename = '{LocalPostgres.AppRole}') t");
         var after = probe.Now;
         var statuses = new List<int>();
         for (var i = 0; i < 20; i++) statuses.Add(await probe.ReadAsync());
