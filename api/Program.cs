@@ -14,10 +14,10 @@ using Observatoire.Api.Territories;
 
 var builder = WebApplication.CreateBuilder(args).UseDefaultUrl();
 
-string connectionString;
+DatabaseConnections connections;
 try
 {
-    connectionString = await DatabaseSetup.ResolveConnectionStringAsync(builder);
+    connections = await DatabaseSetup.ResolveConnectionStringsAsync(builder);
 }
 catch (Exception e) when (e is DatabaseUnavailableException or LocalPostgresException)
 {
@@ -25,10 +25,10 @@ catch (Exception e) when (e is DatabaseUnavailableException or LocalPostgresExce
     return 1;
 }
 
-builder.Services.AddObservatoireDatabase(connectionString);
+builder.Services.AddObservatoireDatabase(connections);
 builder.Services.AddObservatoireCollections();
-builder.Services.AddObservatoireReadCache(connectionString);
-builder.Services.AddObservatoireHealthChecks();
+builder.Services.AddObservatoireReadCache(connections.RunTime);
+builder.Services.AddObservatoireHealthChecks(builder.Configuration);
 builder.Services.AddObservatoireJson();
 builder.Services.AddObservatoireProblems();
 builder.Services.AddObservatoireValidation();
@@ -81,13 +81,14 @@ try
 {
     if (args.FirstOrDefault() == "seed") return await SeedCommand.RunAsync(app, args);
     if (args.FirstOrDefault() == "keys") return await KeysCommand.RunAsync(app, args);
-    await app.PrepareDatabaseAsync();
+    // Migrates the database now, or, while it is unreachable, keeps trying in the background once started (not ready).
+    await app.Services.GetRequiredService<DatabasePreparation>().PrepareOrDeferAsync();
+    await app.RunAsync();
 }
-catch (MigrationException e)
+catch (Exception e) when (e is MigrationException or Npgsql.PostgresException)
 {
+    // Reachable but unusable (a changed migration, a refused password): only a person can fix it.
     Console.Error.WriteLine(e.Message);
     return 1;
 }
-
-await app.RunAsync();
-return 0;
+return Environment.ExitCode;

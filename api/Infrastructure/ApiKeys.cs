@@ -92,10 +92,10 @@ public static class ApiKeys
     /// Registers Auth:BootstrapKey as an admin key and revokes the bootstrap keys configured before it. In the local
     /// default mode without one, a key is generated once and kept beside the private cluster (README says where).
     /// </summary>
-    public static async Task RegisterBootstrapKeyAsync(WebApplication app, NpgsqlDataSource dataSource, ILogger logger)
+    public static async Task RegisterBootstrapKeyAsync(IServiceProvider services, NpgsqlDataSource dataSource, ILogger logger)
     {
-        var key = app.Configuration["Auth:BootstrapKey"];
-        if (string.IsNullOrWhiteSpace(key) && app.Services.GetService<LocalPostgres>() is { } cluster)
+        var key = services.GetRequiredService<IConfiguration>()["Auth:BootstrapKey"];
+        if (string.IsNullOrWhiteSpace(key) && services.GetService<LocalPostgres>() is { } cluster)
         {
             var file = Path.Combine(Path.GetDirectoryName(cluster.DataDirectory)!, "api-key");
             if (!File.Exists(file))

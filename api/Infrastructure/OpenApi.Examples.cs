@@ -75,7 +75,8 @@ public static partial class OpenApi
                 409 => ("Conflict", "The request conflicts with the current state of the record."),
                 413 => ("Content Too Large", "The request body is larger than 65536 bytes, the most this API reads."),
                 415 => ("Unsupported Media Type", "The request body must be JSON (Content-Type: application/json)."),
-                503 => ("Service Unavailable", "The database does not answer."),
+                503 when path.StartsWith("health", StringComparison.Ordinal) => ("Service Unavailable", "The database does not answer."),
+                503 => ("Service Unavailable", Problems.DatabaseUnavailable),
                 _ => ("Internal Server Error", "An unexpected error occurred. Quote the traceId when reporting it."),
             };
             var problem = new System.Text.Json.Nodes.JsonObject

@@ -70,6 +70,8 @@ public static partial class OpenApi
             }
             AddProblem(operation, context, "405", "The path exists but does not support this method.");
             AddProblem(operation, context, "500", "An unexpected error; the problem carries a traceId to quote.");
+            // The 503 of every operation (the database unavailable, a time budget spent, exports at capacity) is
+            // written with its Retry-After header by RateLimits.OpenApi.
 
             foreach (var (status, response) in operation.Responses)
             {
