@@ -1,4 +1,5 @@
 using Observatoire.Api.Actors;
+using Observatoire.Api.Audit;
 using Observatoire.Api.Changes;
 using Observatoire.Api.Database;
 using Observatoire.Api.Figures;
@@ -34,6 +35,7 @@ builder.Services.AddObservatoireValidation();
 builder.Services.AddObservatoireOpenApi();
 builder.Services.AddObservatoireCors();
 builder.Services.AddObservatoireApiKeys();
+builder.Services.AddObservatoireAudit();
 builder.Services.AddObservatoireForwardedHeaders(builder.Configuration);
 builder.Services.AddObservatoireTelemetry(builder.Configuration);
 
@@ -59,6 +61,7 @@ app.UseCors();
 // Before any endpoint binds its body: a write without a valid key is refused unread.
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseIdempotencyKeys();
 app.UseObservatoireOpenApi();
 
 app.MapHealthApi();
@@ -71,6 +74,7 @@ app.MapSessionsApi();
 app.MapSourcesApi();
 app.MapChangesApi();
 app.MapSearchApi();
+app.MapAuditApi();
 
 await app.RunAsync();
 return 0;

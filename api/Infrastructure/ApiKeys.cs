@@ -97,22 +97,26 @@ public static class ApiKeys
 public sealed class ApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, NpgsqlDataSource dataSource)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    private const string SelectKeyName = """
-        select name from api_keys where key_hash = @hash and revoked_at is null
+    private const string SelectKey = """
+        select id, name from api_keys where key_hash = @hash and revoked_at is null
         """;
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var key = Request.Headers[ApiKeys.HeaderName].ToString();
         if (key.Length == 0) return AuthenticateResult.NoResult();
-        string? name;
+        List<(long Id, string Name)> found;
         await using (var connection = await dataSource.OpenConnectionAsync(Context.RequestAborted))
         {
-            name = await connection.QuerySingleOrDefaultAsync<string>(
-                new CommandDefinition(SelectKeyName, new { hash = ApiKeys.Hash(key) }, cancellationToken: Context.RequestAborted));
+            found = (await connection.QueryAsync<(long, string)>(
+                new CommandDefinition(SelectKey, new { hash = ApiKeys.Hash(key) }, cancellationToken: Context.RequestAborted))).AsList();
         }
-        if (name is null) return AuthenticateResult.Fail("The API key is not valid.");
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], Scheme.Name);
+        if (found.Count == 0) return AuthenticateResult.Fail("The API key is not valid.");
+        var k = found[0];
+        // The key's id and name identify the writer in the audit trail; the bootstrap key administers.
+        Claim[] claims = [new(ClaimTypes.NameIdentifier, k.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), new(ClaimTypes.Name, k.Name)];
+        if (k.Name == "bootstrap") claims = [.. claims, new Claim("scope", "admin")];
+        var identity = new ClaimsIdentity(claims, Scheme.Name);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
 

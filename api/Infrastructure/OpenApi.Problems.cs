@@ -54,6 +54,9 @@ public static partial class OpenApi
             if (metadata.OfType<ApiKeyRequiredAttribute>().Any())
             {
                 AddProblem(operation, context, "401", "No API key, or an invalid one, in the X-Api-Key header.");
+            }
+            if (metadata.OfType<ApiKeyRequiredAttribute>().Any() && context.ApiDescription.HttpMethod != HttpMethods.Get)
+            {
                 AddProblem(operation, context, "409", "The request conflicts with the current state: the record is referred to, its key is taken, or a concurrent change intervened.");
             }
             AddProblem(operation, context, "405", "The path exists but does not support this method.");
@@ -66,7 +69,7 @@ public static partial class OpenApi
                 {
                     concrete.Content = new Dictionary<string, IOpenApiMediaType> { [ProblemContentType] = new OpenApiMediaType { Schema = schema } };
                 }
-                if (string.IsNullOrEmpty(concrete.Description) || concrete.Description is "OK" or "Created" or "No Content" or "Not Found" or "Bad Request" or "Conflict" or "Unauthorized" or "Not Modified")
+                if (string.IsNullOrEmpty(concrete.Description) || concrete.Description is "OK" or "Created" or "No Content" or "Not Found" or "Bad Request" or "Conflict" or "Unauthorized" or "Not Modified" or "Forbidden")
                 {
                     concrete.Description = DescribeStatus(status);
                 }
@@ -96,6 +99,7 @@ public static partial class OpenApi
             "304" => "Not modified: the representation still has the ETag given in If-None-Match.",
             "400" => "A parameter or a field is invalid; errors name each one.",
             "401" => "No API key, or an invalid one, in the X-Api-Key header.",
+            "403" => "The API key is valid but lacks the scope this operation needs (admin).",
             "404" => "No resource has this id.",
             "409" => "The request conflicts with the current state of the resource.",
             "503" => "A dependency (the database) does not answer.",

@@ -74,6 +74,7 @@ public static partial class OpenApi
             options.OperationFilter<CommonParametersFilter>();
             options.OperationFilter<Deprecation.OperationFilter>();
             options.OperationFilter<ProblemResponsesFilter>();
+            options.OperationFilter<WriteSafety.OperationFilter>();
             options.OperationFilter<SecurityFilter>();
             options.OperationFilter<ExamplesFilter>();
             options.OperationFilter<SparseFields.OperationFilter>();
@@ -132,6 +133,7 @@ public static partial class OpenApi
         ("Search", "French full-text search across every collection, best hits first, with highlighted snippets."),
         ("Changes", "Incremental sync: one feed of the creations, updates and deletions of every collection, in commit order, to resume from a token."),
         ("Health", "Liveness and readiness probes."),
+        ("Audit", "Who changed what: every write with its API key, its time, and the record before and after. Admin keys only."),
     ];
 
     // Page<TerritorySummary> -> TerritorySummaryPage.

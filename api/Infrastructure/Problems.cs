@@ -62,7 +62,7 @@ public static class Problems
     // Section numbers of RFC 9110 §15.5 (4xx) and §15.6 (5xx).
     private static int ReasonIndex(int status) => status switch
     {
-        400 => 1, 401 => 2, 403 => 4, 404 => 5, 405 => 6, 406 => 7, 409 => 10, 415 => 16, 422 => 21,
+        400 => 1, 401 => 2, 403 => 4, 404 => 5, 405 => 6, 406 => 7, 409 => 10, 412 => 13, 415 => 16, 422 => 21,
         500 => 1, 503 => 4, _ => 1,
     };
 

@@ -85,7 +85,7 @@ public static partial class SessionsApi
             id => write with { Id = id }, ct, unique: NumberUnique(context, db, write, ct));
     }
 
-    public static async Task<Results<Ok<SessionResponse>, ValidationProblem, NotFoundProblem, ConflictProblem>> ReplaceSession(
+    public static async Task<Results<Ok<SessionResponse>, ValidationProblem, NotFoundProblem, ConflictProblem, PreconditionFailedProblem>> ReplaceSession(
         string id, SessionRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         if (Ids.CheckUnchanged(context, request.Id, id) is { } changed) return changed;
@@ -97,7 +97,7 @@ public static partial class SessionsApi
     private static Writes<SessionResponse>.Unique NumberUnique(HttpContext context, NpgsqlDataSource db, SessionWrite write, CancellationToken ct) =>
         new(NumberConstraint, () => NumberTaken(context, db, write.Number!.Value, ct));
 
-    public static Task<Results<NoContent, NotFoundProblem>> DeleteSession(
+    public static Task<Results<NoContent, NotFoundProblem, PreconditionFailedProblem>> DeleteSession(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.DeleteAsync(context, db, id, ct);
 
@@ -109,9 +109,8 @@ public static partial class SessionsApi
         return Problems.Conflict(context, $"The session '{existing}' already has the number {number}.", new Dictionary<string, object?> { ["existingId"] = existing });
     }
 
-    private static async Task<SessionResponse?> ReadSession(NpgsqlDataSource db, string id, CancellationToken ct)
+    private static async Task<SessionResponse?> ReadSession(NpgsqlConnection connection, string id, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(SelectSession, new { id }, cancellationToken: ct));
         var row = await results.ReadSingleOrDefaultAsync<SessionRow>();
         if (row is null) return null;

@@ -101,10 +101,10 @@ public static partial class TerritoriesApi
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? include = null)
     {
         if (TerritoryIncludes.Parse(context, include, out var wanted) is { } invalidInclude) return invalidInclude;
-        var territory = await ReadTerritory(db, id, ct);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var territory = await ReadTerritory(connection, id, ct);
         if (territory is null) return Problems.NoRecord(context, Collection.Noun, id);
         if (wanted.Count == 0) return TypedResults.Ok(territory);
-        await using var connection = await db.OpenConnectionAsync(ct);
         return TypedResults.Ok(territory with { Included = await TerritoryIncludes.ReadAsync(connection, id, wanted, ct) });
     }
 
@@ -136,7 +136,7 @@ public static partial class TerritoriesApi
     }
 
     /// <param name="id">Territory id; it must be the one the body's phase and code give.</param>
-    public static async Task<Results<Ok<TerritoryResponse>, ValidationProblem, NotFoundProblem>> ReplaceTerritory(
+    public static async Task<Results<Ok<TerritoryResponse>, ValidationProblem, NotFoundProblem, PreconditionFailedProblem>> ReplaceTerritory(
         string id, TerritoryRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         var write = TerritoryWrite.From(request);
@@ -149,13 +149,12 @@ public static partial class TerritoriesApi
     }
 
     /// <param name="id">Territory id.</param>
-    public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteTerritory(
+    public static Task<Results<NoContent, NotFoundProblem, ConflictProblem, PreconditionFailedProblem>> DeleteTerritory(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.DeleteUnlessReferencedAsync(context, db, id, ct);
 
-    private static async Task<TerritoryResponse?> ReadTerritory(NpgsqlDataSource db, string id, CancellationToken ct)
+    private static async Task<TerritoryResponse?> ReadTerritory(NpgsqlConnection connection, string id, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
         TerritoryRow? row;
         List<Grouping> groupings;
         List<TerritoryLink> links;
