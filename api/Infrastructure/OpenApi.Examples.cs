@@ -68,10 +68,13 @@ public static partial class OpenApi
             {
                 400 => ("One or more fields are invalid.", (string?)null),
                 401 => ("Unauthorized", "This operation requires an API key in the X-Api-Key header."),
+                403 => ("Forbidden", "This operation requires an API key with the admin scope."),
                 404 => ("Not Found", "No record has the id '2018-ti0000'."),
                 405 => ("Method Not Allowed", "This path does not support this method."),
                 409 => ("Conflict", "The request conflicts with the current state of the record."),
+                412 => ("Precondition Failed", "The record '2018-ti0000' has changed since the ETag given in If-Match: read it again (its current ETag is in the ETag header), then retry."),
                 415 => ("Unsupported Media Type", "The request body must be JSON (Content-Type: application/json)."),
+                422 => ("Unprocessable Content", "This Idempotency-Key was already used with another request body. Use a new key for a new request."),
                 503 => ("Service Unavailable", "The database does not answer."),
                 _ => ("Internal Server Error", "An unexpected error occurred. Quote the traceId when reporting it."),
             };
