@@ -26,10 +26,11 @@ public static class Idempotency
     // Held until the create's transaction ends (a crash included): a second request with the key meanwhile is a 409.
     private const string TryLock = "select pg_try_advisory_xact_lock(hashtextextended(@scope || E'\\n' || @key, 0))";
 
-    private const string Taken = """
-        delete from idempotency_keys where api_key = @scope and key = @key and created_at <= now() - interval '24 hours';
-        select exists (select 1 from idempotency_keys where api_key = @scope and key = @key)
+    private const string ForgetExpired = """
+        delete from idempotency_keys where api_key = @scope and key = @key and created_at <= now() - interval '24 hours'
         """;
+
+    private const string Taken = "select exists (select 1 from idempotency_keys where api_key = @scope and key = @key)";
 
     private const string InsertAnswer = """
         insert into idempotency_keys (api_key, key, request_hash, status, location, body)
@@ -102,6 +103,7 @@ public static class Idempotency
     {
         var parameters = new { scope = request.Scope, key = request.Key };
         if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(TryLock, parameters, cancellationToken: ct))) return false;
+        await connection.ExecuteAsync(new CommandDefinition(ForgetExpired, parameters, cancellationToken: ct));
         if (await connection.ExecuteScalarAsync<bool>(new CommandDefinition(Taken, parameters, cancellationToken: ct))) return false;
         if (Random.Shared.Next(50) == 0) await connection.ExecuteAsync(new CommandDefinition(Purge, cancellationToken: ct));
         return true;

@@ -124,19 +124,21 @@ public sealed class Writes<TResponse>(
 
     /// <summary>Deletes the record <paramref name="id"/> of a collection no other record refers to: 404 when there is none, 412 when If-Match does not hold.</summary>
     public async Task<Results<NoContent, NotFoundProblem, PreconditionFailedProblem>> DeleteAsync(HttpContext context, NpgsqlDataSource db, string id, CancellationToken ct) =>
-        (await DeleteUnlessReferencedAsync(context, db, id, ct)).Result switch
+        (await DeleteAsync(context, db, id, ct, listReferences: false)).Result switch
         {
             NoContent deleted => deleted,
             NotFoundProblem missing => missing,
             PreconditionFailedProblem stale => stale,
-            // Nothing refers to records of this collection: a refusal is a concurrent change, as the exception handler says.
-            ConflictProblem => throw new UnreachableException($"A {noun} was referred to by a foreign key."),
-            var other => throw new UnreachableException($"A delete returned {other.GetType().Name}."),
+            var other => throw new UnreachableException($"A delete without references returned {other.GetType().Name}."),
         };
 
     /// <summary>Deletes the record <paramref name="id"/>, or 409 listing the records that refer to it; 404 when there is none, 412 when If-Match does not hold.</summary>
-    public async Task<Results<NoContent, NotFoundProblem, ConflictProblem, PreconditionFailedProblem>> DeleteUnlessReferencedAsync(
-        HttpContext context, NpgsqlDataSource db, string id, CancellationToken ct)
+    public Task<Results<NoContent, NotFoundProblem, ConflictProblem, PreconditionFailedProblem>> DeleteUnlessReferencedAsync(
+        HttpContext context, NpgsqlDataSource db, string id, CancellationToken ct) => DeleteAsync(context, db, id, ct, listReferences: true);
+
+    // Without listReferences, a foreign key's refusal is left to the exception handler (a concurrent change, 409).
+    private async Task<Results<NoContent, NotFoundProblem, ConflictProblem, PreconditionFailedProblem>> DeleteAsync(
+        HttpContext context, NpgsqlDataSource db, string id, CancellationToken ct, bool listReferences)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -147,7 +149,7 @@ public sealed class Writes<TResponse>(
         {
             await connection.ExecuteScalarAsync<string?>(new CommandDefinition(deleteSql, new { id }, transaction, cancellationToken: ct));
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        catch (PostgresException e) when (listReferences && e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
             await transaction.RollbackAsync(ct);
             return await References.ReferencedAsync(context, connection, collection.Name, id, ct);
