@@ -5,6 +5,7 @@ using Observatoire.Api.Database;
 using Observatoire.Api.Figures;
 using Observatoire.Api.Health;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Keys;
 using Observatoire.Api.Projects;
 using Observatoire.Api.Resources;
 using Observatoire.Api.Search;
@@ -14,10 +15,10 @@ using Observatoire.Api.Territories;
 
 var builder = WebApplication.CreateBuilder(args).UseDefaultUrl();
 
-string connectionString;
+DatabaseConnections connections;
 try
 {
-    connectionString = await DatabaseSetup.ResolveConnectionStringAsync(builder);
+    connections = await DatabaseSetup.ResolveConnectionStringsAsync(builder);
 }
 catch (Exception e) when (e is DatabaseUnavailableException or LocalPostgresException)
 {
@@ -25,39 +26,40 @@ catch (Exception e) when (e is DatabaseUnavailableException or LocalPostgresExce
     return 1;
 }
 
-builder.Services.AddObservatoireDatabase(connectionString);
+builder.Services.AddObservatoireDatabase(connections);
 builder.Services.AddObservatoireCollections();
-builder.Services.AddObservatoireReadCache(connectionString);
-builder.Services.AddObservatoireHealthChecks();
+builder.Services.AddObservatoireReadCache(connections.RunTime);
+builder.Services.AddObservatoireHealthChecks(builder.Configuration);
 builder.Services.AddObservatoireJson();
 builder.Services.AddObservatoireProblems();
 builder.Services.AddObservatoireValidation();
 builder.Services.AddObservatoireOpenApi();
 builder.Services.AddObservatoireCors();
 builder.Services.AddObservatoireApiKeys();
-builder.Services.AddObservatoireAudit();
 builder.Services.AddObservatoireForwardedHeaders(builder.Configuration);
 builder.Services.AddObservatoireTelemetry(builder.Configuration);
+builder.Services.AddObservatoireRequestLimits(builder.Configuration);
+builder.Services.AddObservatoireCursorKeys();
+builder.AddObservatoireRateLimits();
+builder.AddObservatoireRequestBudgets();
 
 var app = builder.Build();
 // Leaving the private cluster when the API stops (Ctrl-C included) stops it if no other process uses it.
 await using var localDatabase = app.Services.GetService<LocalPostgres>();
 
-try
-{
-    if (args.FirstOrDefault() == "seed") return await SeedCommand.RunAsync(app, args);
-    await app.PrepareDatabaseAsync();
-}
-catch (MigrationException e)
-{
-    Console.Error.WriteLine(e.Message);
-    return 1;
-}
-
+app.UseSecurityHeaders();
 app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAbortOnFailureMidway();
+// Before anything reads the request: too large a body, or control characters in the URL or headers, are refused.
+app.UseRequestLimits();
+app.UseInputTextCheck();
+app.UseHeadAsGet();
 app.UseCors();
+// Rate limits, then time budgets, before the key check and the endpoint (docs/decisions/0022).
+app.UseObservatoireRateLimits();
+app.UseObservatoireRequestBudgets();
 // Before any endpoint binds its body: a write without a valid key is refused unread.
 app.UseAuthentication();
 app.UseAuthorization();
@@ -74,7 +76,22 @@ app.MapSessionsApi();
 app.MapSourcesApi();
 app.MapChangesApi();
 app.MapSearchApi();
+app.MapKeysApi();
 app.MapAuditApi();
 
-await app.RunAsync();
-return 0;
+// After the routes: the keys command checks scopes against the collections they register.
+try
+{
+    if (args.FirstOrDefault() == "seed") return await SeedCommand.RunAsync(app, args);
+    if (args.FirstOrDefault() == "keys") return await KeysCommand.RunAsync(app, args);
+    // Migrates the database now, or, while it is unreachable, keeps trying in the background once started (not ready).
+    await app.Services.GetRequiredService<DatabasePreparation>().PrepareOrDeferAsync();
+    await app.RunAsync();
+}
+catch (Exception e) when (e is MigrationException or Npgsql.PostgresException)
+{
+    // Reachable but unusable (a changed migration, a refused password): only a person can fix it.
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
+return Environment.ExitCode;

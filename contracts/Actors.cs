@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 namespace Observatoire.Contracts;
 
 /// <summary>An actor as listed in a collection (light: no linked records).</summary>
@@ -49,5 +50,6 @@ public sealed record ActorResponse(
 /// <param name="TerritoryIds">Ids of the territories the actor acts in (at most 50).</param>
 /// <param name="SourceIds">Ids of the sources of these facts (at most 50).</param>
 public sealed record ActorRequest(
-    string? Id = null, string? Type = null, string? Category = null, string? Name = null, string? Role = null,
-    string? Organisation = null, string? Website = null, IReadOnlyList<string>? TerritoryIds = null, IReadOnlyList<string>? SourceIds = null);
+    [property: MaxLength(Lengths.Id)] string? Id = null, [property: MaxLength(Lengths.Word)] string? Type = null, [property: MaxLength(Lengths.Word)] string? Category = null, [property: MaxLength(Lengths.Name)] string? Name = null,
+    [property: MaxLength(Lengths.Role)] string? Role = null, [property: MaxLength(Lengths.Name)] string? Organisation = null, [property: MaxLength(Lengths.Url)] string? Website = null,
+    [property: MaxLength(Lengths.FewIds), ItemMaxLength(Lengths.Id)] IReadOnlyList<string>? TerritoryIds = null, [property: MaxLength(Lengths.FewIds), ItemMaxLength(Lengths.Id)] IReadOnlyList<string>? SourceIds = null);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 namespace Observatoire.Contracts;
 
 /// <summary>A key figure on a territory, as its source states it.</summary>
@@ -26,5 +27,6 @@ public sealed record FigureResponse(
 /// <param name="ReferenceDate">"YYYY", "YYYY-MM" or "YYYY-MM-DD", as precise as the source.</param>
 /// <param name="SourceIds">Ids of the sources of the figure (at most 50).</param>
 public sealed record FigureRequest(
-    string? Id = null, string? TerritoryId = null, string? Label = null, string? ValueText = null, decimal? ValueNumeric = null,
-    string? Unit = null, string? ReferenceDate = null, IReadOnlyList<string>? SourceIds = null);
+    [property: MaxLength(Lengths.Id)] string? Id = null, [property: MaxLength(Lengths.Id)] string? TerritoryId = null, [property: MaxLength(Lengths.Title)] string? Label = null, [property: MaxLength(Lengths.Title)] string? ValueText = null,
+    decimal? ValueNumeric = null, [property: MaxLength(Lengths.Unit)] string? Unit = null, [property: MaxLength(10)] string? ReferenceDate = null,
+    [property: MaxLength(Lengths.FewIds), ItemMaxLength(Lengths.Id)] IReadOnlyList<string>? SourceIds = null);

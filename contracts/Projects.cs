@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 namespace Observatoire.Contracts;
 
 /// <summary>A project as listed in a collection (light: no linked records).</summary>
@@ -40,5 +41,7 @@ public sealed record ProjectResponse(
 /// <param name="ActorIds">Ids of the actors involved (at most 100).</param>
 /// <param name="SourceIds">Ids of the sources of these facts (at most 50).</param>
 public sealed record ProjectRequest(
-    string? Id = null, string? Name = null, string? TerritoryId = null, string? Description = null, string? Status = null, int? Year = null,
-    IReadOnlyList<string>? ResourceIds = null, IReadOnlyList<string>? ActorIds = null, IReadOnlyList<string>? SourceIds = null);
+    [property: MaxLength(Lengths.Id)] string? Id = null, [property: MaxLength(Lengths.Name)] string? Name = null, [property: MaxLength(Lengths.Id)] string? TerritoryId = null,
+    [property: MaxLength(Lengths.Description)] string? Description = null, [property: MaxLength(Lengths.Status)] string? Status = null, int? Year = null,
+    [property: MaxLength(Lengths.ManyIds), ItemMaxLength(Lengths.Id)] IReadOnlyList<string>? ResourceIds = null, [property: MaxLength(Lengths.ManyIds), ItemMaxLength(Lengths.Id)] IReadOnlyList<string>? ActorIds = null,
+    [property: MaxLength(Lengths.FewIds), ItemMaxLength(Lengths.Id)] IReadOnlyList<string>? SourceIds = null);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 namespace Observatoire.Contracts;
 
 /// <summary>A resource as listed in a collection (light: no linked records).</summary>
@@ -39,5 +40,6 @@ public sealed record ResourceResponse(
 /// <param name="ActorIds">Ids of the actors that carry it (at most 100).</param>
 /// <param name="SourceIds">Ids of the sources of these facts (at most 50).</param>
 public sealed record ResourceRequest(
-    string? Id = null, string? Kind = null, string? Name = null, string? Description = null, string? TerritoryId = null,
-    IReadOnlyList<string>? Tags = null, IReadOnlyList<string>? ActorIds = null, IReadOnlyList<string>? SourceIds = null);
+    [property: MaxLength(Lengths.Id)] string? Id = null, [property: MaxLength(Lengths.Word)] string? Kind = null, [property: MaxLength(Lengths.Name)] string? Name = null, [property: MaxLength(Lengths.Description)] string? Description = null,
+    [property: MaxLength(Lengths.Id)] string? TerritoryId = null, [property: MaxLength(30), ItemMaxLength(Lengths.Tag)] IReadOnlyList<string>? Tags = null,
+    [property: MaxLength(Lengths.ManyIds), ItemMaxLength(Lengths.Id)] IReadOnlyList<string>? ActorIds = null, [property: MaxLength(Lengths.FewIds), ItemMaxLength(Lengths.Id)] IReadOnlyList<string>? SourceIds = null);

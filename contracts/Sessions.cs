@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 namespace Observatoire.Contracts;
 
 /// <summary>A session as listed in a collection (light: no links, speakers or sources).</summary>
@@ -51,12 +52,12 @@ public sealed record SessionResponse(
 /// <param name="Kind">presentation, report, video or minutes.</param>
 /// <param name="Url">Absolute http or https URL (at most 2048 characters); leave it out while the document has no public URL.</param>
 /// <param name="Title">Title (at most 500 characters).</param>
-public sealed record SessionLinkRequest(string? Kind = null, string? Url = null, string? Title = null);
+public sealed record SessionLinkRequest([property: MaxLength(Lengths.Word)] string? Kind = null, [property: MaxLength(Lengths.Url)] string? Url = null, [property: MaxLength(Lengths.Title)] string? Title = null);
 
 /// <summary>A speaker of a session, in a session write.</summary>
 /// <param name="ActorId">Id of the actor who spoke.</param>
 /// <param name="Role">The role they spoke in (at most 1000 characters).</param>
-public sealed record SessionSpeakerRequest(string? ActorId = null, string? Role = null);
+public sealed record SessionSpeakerRequest([property: MaxLength(Lengths.Id)] string? ActorId = null, [property: MaxLength(Lengths.Role)] string? Role = null);
 
 /// <summary>The body of a session create or replace. Links and speakers belong to the session and are replaced with it.</summary>
 /// <param name="Id">Optional on create (1 to 80 lowercase letters, digits and single hyphens); when absent it is "seance-NN" from the number, or generated. On replace, absent or equal to the id in the path.</param>
@@ -73,7 +74,8 @@ public sealed record SessionSpeakerRequest(string? ActorId = null, string? Role 
 /// <param name="Speakers">Its speakers, in order (at most 50, each actor once).</param>
 /// <param name="SourceIds">Ids of the sources of these facts (at most 50).</param>
 public sealed record SessionRequest(
-    string? Id = null, int? Number = null, DateOnly? Date = null, string? DatePrecision = null, string? Title = null,
-    string? Format = null, string? TerritoryId = null, string? PartnerActorId = null, string? Location = null, string? Note = null,
-    IReadOnlyList<SessionLinkRequest>? Links = null, IReadOnlyList<SessionSpeakerRequest>? Speakers = null,
-    IReadOnlyList<string>? SourceIds = null);
+    [property: MaxLength(Lengths.Id)] string? Id = null, int? Number = null, DateOnly? Date = null, [property: MaxLength(Lengths.Word)] string? DatePrecision = null, [property: MaxLength(Lengths.Title)] string? Title = null,
+    [property: MaxLength(Lengths.Word)] string? Format = null, [property: MaxLength(Lengths.Id)] string? TerritoryId = null, [property: MaxLength(Lengths.Id)] string? PartnerActorId = null,
+    [property: MaxLength(Lengths.Name)] string? Location = null, [property: MaxLength(Lengths.Description)] string? Note = null,
+    [property: MaxLength(20)] IReadOnlyList<SessionLinkRequest>? Links = null, [property: MaxLength(50)] IReadOnlyList<SessionSpeakerRequest>? Speakers = null,
+    [property: MaxLength(Lengths.FewIds), ItemMaxLength(Lengths.Id)] IReadOnlyList<string>? SourceIds = null);

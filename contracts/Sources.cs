@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 namespace Observatoire.Contracts;
 
 /// <summary>A source: a public page, document, repository or package that facts come from.</summary>
@@ -19,4 +20,4 @@ public sealed record SourceResponse(
 /// <param name="Publisher">Publisher (at most 200 characters).</param>
 /// <param name="SeenOn">When it was last read (YYYY-MM-DD).</param>
 public sealed record SourceRequest(
-    string? Id = null, string? Url = null, string? Title = null, string? Publisher = null, DateOnly? SeenOn = null);
+    [property: MaxLength(Lengths.Id)] string? Id = null, [property: MaxLength(Lengths.Url)] string? Url = null, [property: MaxLength(Lengths.Title)] string? Title = null, [property: MaxLength(Lengths.Name)] string? Publisher = null, DateOnly? SeenOn = null);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 
 namespace Observatoire.Contracts;
@@ -16,12 +17,12 @@ public sealed record GeoPoint(double Latitude, double Longitude);
 /// <param name="Siren">SIREN number of the grouping (9 digits).</param>
 /// <param name="Name">Name of the grouping.</param>
 /// <param name="Kind">Legal form where known: CA, CC, CU, METRO, MET69, EPT, or COM for a single commune.</param>
-public sealed record Grouping([property: Code(Codes.Siren)] string Siren, string Name, string? Kind);
+public sealed record Grouping([property: Code(Codes.Siren), MaxLength(Lengths.Word)] string Siren, [property: MaxLength(Lengths.Name)] string Name, [property: MaxLength(10)] string? Kind);
 
 /// <summary>A commune of a territory.</summary>
 /// <param name="InseeCode">INSEE commune code (Code officiel géographique 2026).</param>
 /// <param name="Name">Commune name.</param>
-public sealed record Commune([property: Code(Codes.Commune)] string InseeCode, string Name);
+public sealed record Commune([property: Code(Codes.Commune), MaxLength(Lengths.Word)] string InseeCode, [property: MaxLength(Lengths.Name)] string Name);
 
 /// <summary>A territory of the other phase that shares communes with this one.</summary>
 /// <param name="Id">Id of the linked territory.</param>
@@ -106,6 +107,8 @@ public sealed record TerritoryIncluded(
 /// <param name="Communes">Member communes.</param>
 /// <param name="SourceIds">Ids of the sources of these data (at most 50).</param>
 public sealed record TerritoryRequest(
-    string? Phase = null, string? Code = null, string? Name = null, IReadOnlyList<string>? RegionCodes = null,
-    IReadOnlyList<string>? DepartmentCodes = null, int? Population = null, GeoPoint? Point = null, bool? Studied = null,
-    IReadOnlyList<Grouping>? Groupings = null, IReadOnlyList<Commune>? Communes = null, IReadOnlyList<string>? SourceIds = null);
+    [property: MaxLength(Lengths.Word)] string? Phase = null, [property: MaxLength(Lengths.Word)] string? Code = null, [property: MaxLength(Lengths.Name)] string? Name = null,
+    [property: MaxLength(20), ItemMaxLength(Lengths.Word)] IReadOnlyList<string>? RegionCodes = null,
+    [property: MaxLength(30), ItemMaxLength(Lengths.Word)] IReadOnlyList<string>? DepartmentCodes = null, int? Population = null, GeoPoint? Point = null, bool? Studied = null,
+    [property: MaxLength(200)] IReadOnlyList<Grouping>? Groupings = null, [property: MaxLength(5000)] IReadOnlyList<Commune>? Communes = null,
+    [property: MaxLength(Lengths.FewIds), ItemMaxLength(Lengths.Id)] IReadOnlyList<string>? SourceIds = null);

@@ -1,5 +1,6 @@
 // Opens Swagger UI at each base URL given, expands GET /v1/territories, clicks "Try it out" then "Execute", and
-// checks that the live response shown is a 200 fetched from the page's own address (origin and path prefix).
+// checks that the live response shown is a 200 fetched from the page's own address (origin and path prefix), and that
+// the page's Content-Security-Policy blocked nothing.
 // Usage: node try-it-out.js NAME=BASE_URL...   (BROWSER_SCREENSHOTS=dir keeps a screenshot of each case)
 'use strict';
 const fs = require('node:fs');
@@ -14,6 +15,8 @@ const cases = process.argv.slice(2).map((arg) => {
 
 async function tryItOut(context, { name, base }) {
   const page = await context.newPage();
+  const blocked = [];
+  page.on('console', (message) => { if (/Content Security Policy/i.test(message.text())) blocked.push(message.text()); });
   try {
     await page.goto(`${base}/swagger`);
     const operation = page.locator('#operations-Territories-listTerritories');
@@ -40,7 +43,8 @@ async function tryItOut(context, { name, base }) {
     if (response.status() !== 200 || withoutQuery(response.url()) !== expected) {
       throw new Error(`the browser fetched ${response.url()} with status ${response.status()}`);
     }
-    return `${shown} from ${requestUrl}`;
+    if (blocked.length > 0) throw new Error(`the Content-Security-Policy blocked: ${blocked.join(' | ')}`);
+    return `${shown} from ${requestUrl}, nothing blocked by the CSP`;
   } finally {
     await page.close();
   }

@@ -34,12 +34,12 @@ public static class ActorExamples
     /// <summary>The first page of /v1/actors?territory=2018-ti2707&amp;type=organisation&amp;limit=1.</summary>
     public static readonly Page<ActorSummary> Page = new(
         [Alstom],
-        new PageLinks($"/v1/actors?territory=2018-ti2707&type=organisation&limit=1&cursor={Paging.EncodeCursor("id", Alstom.Id)}"));
+        new PageLinks($"/v1/actors?territory=2018-ti2707&type=organisation&limit=1&cursor={Paging.ExampleCursor("id", Alstom.Id)}"));
 
     /// <summary>The first page of /v1/territories/2018-ti2707/actors?type=organisation&amp;limit=1.</summary>
     public static readonly Page<ActorSummary> TerritoryPage = new(
         [Alstom],
-        new PageLinks($"/v1/territories/2018-ti2707/actors?type=organisation&limit=1&cursor={Paging.EncodeCursor("id", Alstom.Id)}"));
+        new PageLinks($"/v1/territories/2018-ti2707/actors?type=organisation&limit=1&cursor={Paging.ExampleCursor("id", Alstom.Id)}"));
 
     /// <summary>/v1/actors?territory=2018-ti2707&amp;category=research_and_training&amp;format=csv: the role holds the delimiter, so it is quoted.</summary>
     public static readonly string Csv =

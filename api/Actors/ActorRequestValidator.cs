@@ -17,14 +17,14 @@ public sealed class ActorRequestValidator : AbstractValidator<ActorRequest>, IRe
         RuleFor(a => a.Id).Null().When(a => a.Type == "person")
             .WithMessage("A person's id is generated and opaque, so that it never carries the name: leave id out.");
         RuleFor(a => a.Category).NotEmpty().OneOf(Vocabulary.ActorCategories);
-        RuleFor(a => a.Name).NotEmpty().MaximumLength(Rules.NameLength);
-        RuleFor(a => a.Role).OptionalText(Rules.RoleLength);
-        RuleFor(a => a.Organisation).OptionalText(Rules.NameLength);
+        RuleFor(a => a.Name).NotEmpty();
+        RuleFor(a => a.Role).OptionalText();
+        RuleFor(a => a.Organisation).OptionalText();
         RuleFor(a => a.Website).Null().When(a => a.Type == "person")
             .WithMessage("A person is recorded in their public role only: no website and no contact details.");
         RuleFor(a => a.Website).MustBeHttpUrl().When(a => a.Type != "person");
-        this.IdList(a => a.TerritoryIds, 50);
-        this.IdList(a => a.SourceIds, 50);
+        this.IdList(a => a.TerritoryIds);
+        this.IdList(a => a.SourceIds);
     }
 
     public Task<ValidationProblem?> CheckReferencesAsync(ActorRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>

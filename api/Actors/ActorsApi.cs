@@ -76,7 +76,7 @@ public static class ActorsApi
         Sort: "Sort keys, comma-separated, - for descending: id, name, type, category, updatedAt, relevance (with q). Default: id, or -relevance with q. The id always breaks ties.",
         Format: "json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching actor, unpaged.");
 
-    private const string SelectActor = """
+    private static readonly string SelectActor = $"""
         select a.id, a.type, a.category, a.name, a.role, a.organisation, a.website, a.created_at, a.updated_at, a.version
         from actors a
         where a.id = @id;
@@ -95,10 +95,7 @@ public static class ActorsApi
 
         select project_id from project_actors where actor_id = @id order by 1;
 
-        select s.id, s.url, s.title, s.publisher, s.seen_on
-        from actor_sources x join sources s on s.id = x.source_id
-        where x.actor_id = @id
-        order by s.id;
+        {Citations.OfRecord("actor_sources", "actor_id")};
         """;
 
     private const string InsertActor = """
@@ -157,21 +154,13 @@ public static class ActorsApi
         isPerson: actor => actor.Type == "person");
 
     public static Task<Results<Created<ActorResponse>, ValidationProblem, ConflictProblem>> CreateActor(
-        ActorRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var write = ActorWrite.From(request);
-        Func<string> generate = write.Type == "person" ? Ids.PersonId : () => Ids.Slug(write.Name);
-        return Write.CreateAsync(context, db, request.Id, generate, id => write with { Id = id }, ct);
-    }
+        ActorRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        Write.CreateAsync(context, db, request.Id, ActorWrite.From(request), write => write.Type == "person" ? Ids.PersonId() : Ids.Slug(write.Name), ct);
 
-    public static async Task<Results<Ok<ActorResponse>, ValidationProblem, NotFoundProblem, PreconditionFailedProblem>> ReplaceActor(
-        string id, ActorRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        if (Ids.CheckUnchanged(context, request.Id, id) is { } changed) return changed;
-        var write = ActorWrite.From(request) with { Id = id };
-        return await Write.ReplaceAsync(context, db, id, write, ct, type => type == write.Type ? null :
+    public static Task<Results<Ok<ActorResponse>, ValidationProblem, NotFoundProblem, PreconditionFailedProblem>> ReplaceActor(
+        string id, ActorRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        Write.ReplaceAsync(context, db, id, request.Id, ActorWrite.From(request), ct, type => type == request.Type ? null :
             Problems.Validation(context, "type", $"The actor '{id}' is a {type}: the type of an actor cannot change."));
-    }
 
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem, PreconditionFailedProblem>> DeleteActor(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
@@ -216,8 +205,10 @@ public static class ActorsApi
     /// <summary>The parameters of an actor write, flattened for SQL.</summary>
     private sealed record ActorWrite(
         string Id, string Type, string Category, string Name, string? Role, string? Organisation, string? Website,
-        string[] TerritoryIds, string[] SourceIds)
+        string[] TerritoryIds, string[] SourceIds) : IRecordWrite<ActorWrite>
     {
+        public ActorWrite WithId(string id) => this with { Id = id };
+
         public static ActorWrite From(ActorRequest r) => new(
             r.Id ?? "", r.Type!, r.Category!, r.Name!.Trim(), Rules.Clean(r.Role), Rules.Clean(r.Organisation), Rules.Clean(r.Website),
             [.. r.TerritoryIds ?? []], [.. r.SourceIds ?? []]);

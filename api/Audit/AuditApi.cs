@@ -13,17 +13,6 @@ namespace Observatoire.Api.Audit;
 /// </summary>
 public static class AuditApi
 {
-    public const string AdminPolicy = "Admin";
-
-    public static IServiceCollection AddObservatoireAudit(this IServiceCollection services)
-    {
-        services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy
-            .AddAuthenticationSchemes(ApiKeys.SchemeName)
-            .RequireAuthenticatedUser()
-            .RequireClaim("scope", "admin"));
-        return services;
-    }
-
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/audit").WithTags("Audit").RejectUnknownQueryParameters();
@@ -32,10 +21,7 @@ public static class AuditApi
                 "as its GET showed it before and after, and the request's trace id. Filters: collection, id, key, since, until. Paged with an opaque cursor " +
                 "(links.next and the Link header). Needs an API key with the admin scope; never cached. Deleting a person redacts the person's fields in every entry.")
             .WithResponseExample(200, AuditExamples.Page)
-            .RequireAuthorization(AdminPolicy)
-            .WithMetadata(new ApiKeyRequiredAttribute())
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .RequireAdmin();
         return app;
     }
 

@@ -22,5 +22,5 @@ public static class AuditExamples
 
     /// <summary>The first page of /v1/audit?collection=sources&amp;limit=1.</summary>
     public static readonly Page<AuditEntry> Page = new(
-        [Entry], new PageLinks($"/v1/audit?collection=sources&limit=1&cursor={Paging.EncodeCursor("41")}"));
+        [Entry], new PageLinks($"/v1/audit?collection=sources&limit=1&cursor={Paging.ExampleCursor("41")}"));
 }

@@ -56,7 +56,7 @@ public static class ChangesApi
         var take = limit ?? DefaultLimit;
         if (take is < 1 or > MaxLimit) return Problems.Validation(context, "limit", $"limit must be between 1 and {MaxLimit}.");
         var from = FeedPosition.Start;
-        if (since is not null && !FeedPosition.TryDecode(since, out from)) return Problems.Validation(context, "since", InvalidSince);
+        if (since is not null && !FeedPosition.TryDecode(context, since, out from)) return Problems.Validation(context, "since", InvalidSince);
 
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<ChangeRow>(new CommandDefinition(collections.Compose(SelectChanges, ChangesOfCollection),
@@ -68,7 +68,7 @@ public static class ChangesApi
         var served = rows.Take(take).ToList();
         var last = served.Count == 0 ? from : new FeedPosition(served[^1].Txid, served[^1].Seq);
         var caughtUp = rows.Count <= take;
-        var next = Paging.RequestUrlWith(context, "since", last.Encode());
+        var next = Paging.RequestUrlWith(context, "since", last.Encode(context));
         if (!caughtUp) context.Response.Headers.Append("Link", $"<{next}>; rel=\"next\"");
         return TypedResults.Ok(new ChangesPage([.. served.Select(r => ToEntry(context, r))], new ChangesLinks(next), caughtUp));
     }
@@ -101,12 +101,15 @@ public readonly record struct FeedPosition(string Txid, long Seq)
 
     public static readonly FeedPosition Start = new("0", 0);
 
-    public string Encode() => Paging.EncodeCursor(Kind, Txid, Seq.ToString(CultureInfo.InvariantCulture));
+    public string Encode(HttpContext context) => Paging.EncodeCursor(context, Kind, Txid, Seq.ToString(CultureInfo.InvariantCulture));
 
-    public static bool TryDecode(string token, out FeedPosition position)
+    /// <summary>The position as the document's examples show it (accepted nowhere).</summary>
+    public string Example() => Paging.ExampleCursor(Kind, Txid, Seq.ToString(CultureInfo.InvariantCulture));
+
+    public static bool TryDecode(HttpContext context, string token, out FeedPosition position)
     {
         position = Start;
-        if (Paging.DecodeCursor(token, 3) is not [Kind, var txid, var seq]) return false;
+        if (Paging.DecodeCursor(context, token, 3) is not [Kind, var txid, var seq]) return false;
         if (!ulong.TryParse(txid, NumberStyles.None, CultureInfo.InvariantCulture, out var x) ||
             !long.TryParse(seq, NumberStyles.None, CultureInfo.InvariantCulture, out var s)) return false;
         position = new FeedPosition(x.ToString(CultureInfo.InvariantCulture), s);

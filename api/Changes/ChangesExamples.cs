@@ -6,7 +6,7 @@ namespace Observatoire.Api.Changes;
 /// <summary>Examples for the OpenAPI document.</summary>
 public static class ChangesExamples
 {
-    private static readonly string Token = new FeedPosition("1187", 52408).Encode();
+    private static readonly string Token = new FeedPosition("1187", 52408).Example();
 
     public static readonly ChangesPage Page = new(
         [

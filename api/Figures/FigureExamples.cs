@@ -27,12 +27,12 @@ public static class FigureExamples
     /// <summary>The first page of /v1/figures?territory=2018-ti2707&amp;q=industriels&amp;sort=id&amp;limit=1.</summary>
     public static readonly Page<FigureResponse> Page = new(
         [Response],
-        new PageLinks($"/v1/figures?territory=2018-ti2707&q=industriels&sort=id&limit=1&cursor={Paging.EncodeCursor("id", Response.Id)}"));
+        new PageLinks($"/v1/figures?territory=2018-ti2707&q=industriels&sort=id&limit=1&cursor={Paging.ExampleCursor("id", Response.Id)}"));
 
     /// <summary>The first page of /v1/territories/2018-ti2707/figures?q=industriels&amp;sort=id&amp;limit=1.</summary>
     public static readonly Page<FigureResponse> TerritoryPage = new(
         [Response],
-        new PageLinks($"/v1/territories/2018-ti2707/figures?q=industriels&sort=id&limit=1&cursor={Paging.EncodeCursor("id", Response.Id)}"));
+        new PageLinks($"/v1/territories/2018-ti2707/figures?q=industriels&sort=id&limit=1&cursor={Paging.ExampleCursor("id", Response.Id)}"));
 
     /// <summary>/v1/figures?territory=2018-ti2707&amp;q=industriels&amp;sort=id&amp;format=csv: decimal commas, and a label holding the delimiter is quoted.</summary>
     public static readonly string Csv =

@@ -16,13 +16,13 @@ public sealed class FigureRequestValidator : AbstractValidator<FigureRequest>, I
     public FigureRequestValidator()
     {
         RuleFor(f => f.Id).MustBeId();
-        RuleFor(f => f.TerritoryId).NotEmpty().MaximumLength(Ids.MaxLength);
-        RuleFor(f => f.Label).NotEmpty().MaximumLength(Rules.TitleLength);
-        RuleFor(f => f.ValueText).NotEmpty().MaximumLength(Rules.TitleLength);
-        RuleFor(f => f.Unit).OptionalText(50);
+        RuleFor(f => f.TerritoryId).NotEmpty();
+        RuleFor(f => f.Label).NotEmpty();
+        RuleFor(f => f.ValueText).NotEmpty();
+        RuleFor(f => f.Unit).OptionalText();
         RuleFor(f => f.ReferenceDate).Must(BeAReferenceDate)
             .WithMessage("referenceDate is the date the figure refers to, as precise as the source: YYYY, YYYY-MM or YYYY-MM-DD.");
-        this.IdList(f => f.SourceIds, 50);
+        this.IdList(f => f.SourceIds);
     }
 
     /// <summary>"2019", "2020-12" or "2024-04-16", and a real date.</summary>

@@ -84,25 +84,35 @@ public static class FiguresApi
         Sort: "Sort keys, comma-separated, - for descending: id, label, territory, referenceDate, updatedAt, relevance (with q). An unknown reference date sorts first in ascending order. Default: id, or -relevance with q. The id always breaks ties.",
         Format: "json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching figure, unpaged, its sources as their ids.");
 
+    // A figure and its citations: two statements, one round trip.
     private const string SelectFigure = $"""
         select {FigureColumns}
         from figures f
-        where f.id = @id
+        where f.id = @id;
+
+        select x.figure_id as owner_id, s.id, s.url, s.title, s.publisher, s.seen_on
+        from figure_sources x join sources s on s.id = x.source_id
+        where x.figure_id = @id
+        order by s.id;
         """;
 
-    private const string SelectTerritoryFigures = $"""
+    /// <summary>
+    /// A territory's figures and their citations, as two statements that a territory's read sends in its own batch
+    /// (read back with <see cref="ReadTerritoryFiguresAsync"/>).
+    /// </summary>
+    public const string SelectTerritoryFigures = $"""
         select {FigureColumns}
         from figures f
         where f.territory_id = @id
-        order by f.id
+        order by f.id;
+
+        select x.figure_id as owner_id, s.id, s.url, s.title, s.publisher, s.seen_on
+        from figures f join figure_sources x on x.figure_id = f.id join sources s on s.id = x.source_id
+        where f.territory_id = @id
+        order by x.figure_id, s.id;
         """;
 
-    private const string SelectCitations = """
-        select x.figure_id as owner_id, s.id, s.url, s.title, s.publisher, s.seen_on
-        from figure_sources x join sources s on s.id = x.source_id
-        where x.figure_id = any(@ids)
-        order by x.figure_id, s.id
-        """;
+    private static readonly string SelectCitations = Citations.OfRecords("figure_sources", "figure_id");
 
     private const string InsertFigure = """
         insert into figures (id, territory_id, label, value_text, value_numeric, unit, reference_date)
@@ -144,37 +154,30 @@ public static class FiguresApi
     private static readonly Writes<FigureResponse> Write = new(Collection, InsertFigure, UpdateFigure, ReplaceLinks, DeleteFigureAndLeaveTombstone, ReadFigure);
 
     public static Task<Results<Created<FigureResponse>, ValidationProblem, ConflictProblem>> CreateFigure(
-        FigureRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var write = FigureWrite.From(request);
-        return Write.CreateAsync(context, db, request.Id, () => Ids.Slug(write.Label), id => write with { Id = id }, ct);
-    }
+        FigureRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        Write.CreateAsync(context, db, request.Id, FigureWrite.From(request), write => Ids.Slug(write.Label), ct);
 
-    public static async Task<Results<Ok<FigureResponse>, ValidationProblem, NotFoundProblem, PreconditionFailedProblem>> ReplaceFigure(
-        string id, FigureRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        if (Ids.CheckUnchanged(context, request.Id, id) is { } changed) return changed;
-        return await Write.ReplaceAsync(context, db, id, FigureWrite.From(request) with { Id = id }, ct);
-    }
+    public static Task<Results<Ok<FigureResponse>, ValidationProblem, NotFoundProblem, PreconditionFailedProblem>> ReplaceFigure(
+        string id, FigureRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        Write.ReplaceAsync(context, db, id, request.Id, FigureWrite.From(request), ct);
 
     public static Task<Results<NoContent, NotFoundProblem, PreconditionFailedProblem>> DeleteFigure(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.DeleteAsync(context, db, id, ct);
 
-    /// <summary>Every key figure on a territory, with its sources (for the territory's item).</summary>
-    public static Task<List<FigureResponse>> ReadTerritoryFiguresAsync(NpgsqlConnection connection, string territoryId, CancellationToken ct) =>
-        QueryFigures(connection, SelectTerritoryFigures, new { id = territoryId }, ct);
+    /// <summary>Every key figure on a territory, with its sources: the results of <see cref="SelectTerritoryFigures"/>.</summary>
+    public static Task<List<FigureResponse>> ReadTerritoryFiguresAsync(SqlMapper.GridReader results) => ReadFiguresAsync(results);
 
     private static async Task<FigureResponse?> ReadFigure(NpgsqlConnection connection, string id, CancellationToken ct)
     {
-        return (await QueryFigures(connection, SelectFigure, new { id }, ct)).SingleOrDefault();
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(SelectFigure, new { id }, cancellationToken: ct));
+        return (await ReadFiguresAsync(results)).SingleOrDefault();
     }
 
-    // Figures and their citations in two queries, whatever the number of figures.
-    private static async Task<List<FigureResponse>> QueryFigures(NpgsqlConnection connection, string sql, object parameters, CancellationToken ct)
+    private static async Task<List<FigureResponse>> ReadFiguresAsync(SqlMapper.GridReader results)
     {
-        var rows = (await connection.QueryAsync<FigureRow>(new CommandDefinition(sql, parameters, cancellationToken: ct))).AsList();
-        var citations = await ReadCitations(connection, rows, ct);
+        var rows = (await results.ReadAsync<FigureRow>()).AsList();
+        var citations = (await results.ReadAsync<CitationRow>()).ToLookup(c => c.OwnerId);
         return [.. rows.Select(r => r.ToResponse(citations))];
     }
 
@@ -208,8 +211,10 @@ public static class FiguresApi
 
     /// <summary>The parameters of a figure write, flattened for SQL.</summary>
     private sealed record FigureWrite(
-        string Id, string TerritoryId, string Label, string ValueText, decimal? ValueNumeric, string? Unit, string? ReferenceDate, string[] SourceIds)
+        string Id, string TerritoryId, string Label, string ValueText, decimal? ValueNumeric, string? Unit, string? ReferenceDate, string[] SourceIds) : IRecordWrite<FigureWrite>
     {
+        public FigureWrite WithId(string id) => this with { Id = id };
+
         public static FigureWrite From(FigureRequest r) => new(
             r.Id ?? "", r.TerritoryId!, r.Label!.Trim(), r.ValueText!.Trim(), r.ValueNumeric, Rules.Clean(r.Unit), Rules.Clean(r.ReferenceDate),
             [.. r.SourceIds ?? []]);

@@ -22,6 +22,7 @@ internal static class BindingProblems
 
     public static ProblemDetails Describe(HttpContext context, BadHttpRequestException bad)
     {
+        if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge) return RequestLimits.TooLarge(context);
         if (bad.StatusCode == StatusCodes.Status415UnsupportedMediaType)
         {
             return Problems.Create(context, bad.StatusCode, "Unsupported Media Type", "The request body must be JSON (Content-Type: application/json).");

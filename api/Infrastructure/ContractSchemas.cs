@@ -59,7 +59,7 @@ public static class ContractSchemas
         }
     }
 
-    /// <summary>[OneOf], [CollectionName] and [Code] on a member of a record: its enum or its pattern (on each element of a list).</summary>
+    /// <summary>[OneOf], [CollectionName], [ScopeName] and [Code] on a member of a record: its enum or its pattern (on each element of a list).</summary>
     public sealed class ValuesSchemaFilter(CollectionRegistry collections) : ISchemaFilter
     {
         public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
@@ -71,19 +71,25 @@ public static class ContractSchemas
                 var target = memberSchema.Type is { } type && type.HasFlag(JsonSchemaType.Array) ? memberSchema.Items as OpenApiSchema : memberSchema;
                 if (target is null) continue;
                 Describe(target, property.GetCustomAttribute<OneOfAttribute>(), property.GetCustomAttribute<CodeAttribute>());
+                // [MaxLength] itself is Swashbuckle's (maxLength, or maxItems on a list); the items' length is ours.
+                if (property.GetCustomAttribute<ItemMaxLengthAttribute>() is { } item && target != memberSchema) target.MaxLength = item.Length;
                 // The collections are the API's registered ones, not a list of the contract.
                 if (property.GetCustomAttribute<CollectionNameAttribute>() is not null) Enum(target, collections.Names);
+                if (property.GetCustomAttribute<ScopeNameAttribute>() is not null) Enum(target, Scopes.All(collections));
             }
         }
     }
 
-    /// <summary>[OneOf] and [Code] on a handler's query parameter: its enum or its pattern.</summary>
+    /// <summary>[OneOf] and [Code] on a handler's query parameter: its enum or its pattern; [MaxLength]: its maxLength.</summary>
     public sealed class ValuesParameterFilter : IParameterFilter
     {
         public void Apply(IOpenApiParameter parameter, ParameterFilterContext context)
         {
-            if (context.ParameterInfo is not { } info || parameter is not OpenApiParameter { Schema: OpenApiSchema schema }) return;
-            Describe(schema, info.GetCustomAttribute<OneOfAttribute>(), info.GetCustomAttribute<CodeAttribute>());
+            if (parameter is not OpenApiParameter { Schema: OpenApiSchema schema }) return;
+            if (context.ParameterInfo is { } info) Describe(schema, info.GetCustomAttribute<OneOfAttribute>(), info.GetCustomAttribute<CodeAttribute>());
+            var maxLength = context.ParameterInfo?.GetCustomAttribute<System.ComponentModel.DataAnnotations.MaxLengthAttribute>()
+                            ?? context.PropertyInfo?.GetCustomAttribute<System.ComponentModel.DataAnnotations.MaxLengthAttribute>();
+            if (maxLength is not null) schema.MaxLength = maxLength.Length;
         }
     }
 

@@ -80,7 +80,7 @@ public static class Exports
 }
 
 /// <summary>
-/// A CSV export streamed from the database as it is read (CsvHelper, ADR 0011): UTF-8 with a byte order mark,
+/// A CSV export streamed from the database as it is read (through a spool: see ExportSpool) (CsvHelper, ADR 0011): UTF-8 with a byte order mark,
 /// one header row, RFC 4180 quoting. With ';' as delimiter, decimals use a comma, as French spreadsheets expect.
 /// A text cell that starts with = + - @, tab or CR is written after a single quote, so that a spreadsheet shows it
 /// instead of running it as a formula; numbers, negative ones included, stay numbers.
@@ -106,26 +106,31 @@ public sealed class CsvResult(NpgsqlDataSource db, string fileName, IReadOnlyLis
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(string), [Exports.CsvMediaType]));
 
-    public async Task ExecuteAsync(HttpContext context)
+    public Task ExecuteAsync(HttpContext context) => ExportSpool.SendAsync(context, db, response =>
     {
-        var ct = context.RequestAborted;
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = $"{Exports.CsvMediaType}; charset=utf-8; header=present";
-        context.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = $"{Exports.CsvMediaType}; charset=utf-8; header=present";
+        response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
+    }, WriteAsync);
 
-        await using var connection = await db.OpenConnectionAsync(ct);
+    private async Task WriteAsync(NpgsqlConnection connection, Stream body, CancellationToken ct)
+    {
+        // The query runs and its first row is read before any byte is written: a failure there is still answered
+        // with its status (a failure later aborts the answer, see StartedResponses).
+        await using var reader = rows(connection, ct).GetAsyncEnumerator(ct);
+        var more = await reader.MoveNextAsync();
         // The writer keeps one buffer and sends it whenever it is mostly full: memory stays flat, the body goes
         // out as rows come in.
-        await using var csv = CsvWriter.Create(context.Response.Body, Options with
+        await using var csv = CsvWriter.Create(body, Options with
         {
             Separator = delimiter,
             FormatProvider = delimiter == ';' ? DecimalComma : CultureInfo.InvariantCulture,
         }, leaveOpen: true);
         foreach (var name in header) csv.WriteField(name);
         await csv.EndRecordAsync(ct);
-        await foreach (var row in rows(connection, ct).WithCancellation(ct))
+        for (; more; more = await reader.MoveNextAsync())
         {
-            foreach (var value in row) Write(csv, value);
+            foreach (var value in reader.Current) Write(csv, value);
             await csv.EndRecordAsync(ct);
         }
         await csv.FlushAsync(ct);

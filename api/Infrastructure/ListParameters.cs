@@ -1,4 +1,6 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
+using Observatoire.Contracts;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
@@ -21,7 +23,7 @@ public sealed record ListParameters
     [FromQuery(Name = "updatedSince")] public Rfc3339DateTime? UpdatedSince { get; init; }
 
     /// <summary>Search, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes, all required.</summary>
-    [FromQuery(Name = "q")] public string? Q { get; init; }
+    [FromQuery(Name = "q"), MaxLength(Lengths.Search)] public string? Q { get; init; }
 
     /// <summary>Sort keys, comma-separated, - for descending. The id always breaks ties.</summary>
     [FromQuery(Name = "sort")] public string? Sort { get; init; }

@@ -292,6 +292,7 @@ public static class Lists
         if (Exports.Negotiate(context, format, out var representation, offered) is { } invalidFormat) return invalidFormat;
         if (Exports.Delimiter(context, delimiter, out var separator) is { } invalidDelimiter) return invalidDelimiter;
         if (Paging.Validate(context, limit, cursor, out var take, out var after) is { } invalidPage) return invalidPage;
+        if (Querying.TooLong(context, q) is { } tooLong) return tooLong;
         var search = Querying.ToTsQuery(q);
         if (q is not null && search is null) return Problems.Validation(context, "q", "q must contain at least one word.");
         if (Querying.ParseSort(context, sort, sortKeys, search is null ? defaultSort : "-relevance", out var order) is { } invalidSort) return invalidSort;

@@ -55,27 +55,30 @@ public static partial class OpenApi
                     }
                     else if (type == ProblemContentType)
                     {
-                        target.Example = ProblemExample(int.Parse(status, System.Globalization.CultureInfo.InvariantCulture), context.ApiDescription.RelativePath ?? "", operation);
+                        target.Example = ProblemExample(int.Parse(status, System.Globalization.CultureInfo.InvariantCulture), context.ApiDescription.RelativePath ?? "", operation,
+                            metadata.OfType<RequiredScope>().FirstOrDefault()?.Scope ?? Scopes.Admin);
                     }
                 }
             }
         }
 
-        private static System.Text.Json.Nodes.JsonNode ProblemExample(int status, string path, OpenApiOperation operation)
+        private static System.Text.Json.Nodes.JsonNode ProblemExample(int status, string path, OpenApiOperation operation, string scope)
         {
             var instance = "/" + path.Replace("{id}", "2018-ti0000", StringComparison.Ordinal).Split('?')[0];
             var (title, detail) = status switch
             {
                 400 => ("One or more fields are invalid.", (string?)null),
                 401 => ("Unauthorized", "This operation requires an API key in the X-Api-Key header."),
-                403 => ("Forbidden", "This operation requires an API key with the admin scope."),
+                403 => ("Forbidden", ApiKeyHandler.ScopeMissing(scope)),
                 404 => ("Not Found", "No record has the id '2018-ti0000'."),
                 405 => ("Method Not Allowed", "This path does not support this method."),
                 409 => ("Conflict", "The request conflicts with the current state of the record."),
                 412 => ("Precondition Failed", "The record '2018-ti0000' has changed since the ETag given in If-Match: read it again (its current ETag is in the ETag header), then retry."),
+                413 => ("Content Too Large", "The request body is larger than 65536 bytes, the most this API reads."),
                 415 => ("Unsupported Media Type", "The request body must be JSON (Content-Type: application/json)."),
                 422 => ("Unprocessable Content", "This Idempotency-Key was already used with another request body. Use a new key for a new request."),
-                503 => ("Service Unavailable", "The database does not answer."),
+                503 when path.StartsWith("health", StringComparison.Ordinal) => ("Service Unavailable", "The database does not answer."),
+                503 => ("Service Unavailable", Problems.DatabaseUnavailable),
                 _ => ("Internal Server Error", "An unexpected error occurred. Quote the traceId when reporting it."),
             };
             var problem = new System.Text.Json.Nodes.JsonObject
@@ -100,6 +103,7 @@ public static partial class OpenApi
                 problem["errors"] = new System.Text.Json.Nodes.JsonObject { [field] = new System.Text.Json.Nodes.JsonArray(message) };
             }
             problem["traceId"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
+            if (status == 413) problem["maxBodyBytes"] = 65536;
             return problem;
         }
     }

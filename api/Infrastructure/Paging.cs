@@ -10,22 +10,33 @@ namespace Observatoire.Api.Infrastructure;
 
 /// <summary>
 /// Keyset pagination: the cursor carries the sort key of the last row served, so pages stay correct
-/// while rows are inserted or deleted. It is opaque to clients and checked on the way back in.
+/// while rows are inserted or deleted. It is opaque to clients and checked on the way back in: a cursor this
+/// deployment did not make for this path is a 400, whatever it holds.
 /// </summary>
 public static class Paging
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;
 
-    // Integrity, not secrecy: a tampered or truncated cursor is refused instead of silently paging from elsewhere.
-    private static readonly byte[] CursorKey = Encoding.UTF8.GetBytes("observatoire-cursor-v1");
+    /// <summary>A cursor for the request's own path, signed with this deployment's key (<see cref="CursorKeys"/>).</summary>
+    public static string EncodeCursor(HttpContext context, params string[] values) =>
+        WebEncoders.Base64UrlEncode(context.RequestServices.GetRequiredService<CursorKeys>()
+            .Sign(Purpose(context), JsonSerializer.SerializeToUtf8Bytes(values)));
 
-    public static string EncodeCursor(params string[] values)
+    // The example pages of the OpenAPI document show cursors of the same shape, under a key known to all and
+    // therefore accepted nowhere: the committed document stays the same for every deployment.
+    private static readonly byte[] ExampleKey = Encoding.UTF8.GetBytes("observatoire-cursor-v1");
+
+    /// <summary>A cursor as shown in the document's examples; no deployment accepts it.</summary>
+    public static string ExampleCursor(params string[] values)
     {
         var payload = JsonSerializer.SerializeToUtf8Bytes(values);
-        var mac = HMACSHA256.HashData(CursorKey, payload).AsSpan(0, 8);
+        var mac = HMACSHA256.HashData(ExampleKey, payload).AsSpan(0, 8);
         return WebEncoders.Base64UrlEncode([.. payload, .. mac]);
     }
+
+    // A cursor is good only on the path that made it: the values of one list never reach another list's casts.
+    private static string Purpose(HttpContext context) => context.Request.Path.Value?.ToLowerInvariant() ?? "";
 
     /// <summary>Whether the request asks for the total (Prefer: count=exact); if so, says it is applied.</summary>
     public static bool WantsTotal(HttpContext context)
@@ -35,17 +46,15 @@ public static class Paging
         return wants;
     }
 
-    public static string[]? DecodeCursor(string cursor, int expectedLength)
+    /// <summary>The values of a cursor this deployment made for this path, or null for any other string.</summary>
+    public static string[]? DecodeCursor(HttpContext context, string cursor, int expectedLength)
     {
         try
         {
-            var bytes = WebEncoders.Base64UrlDecode(cursor);
-            if (bytes.Length <= 8) return null;
-            var payload = bytes.AsSpan(0, bytes.Length - 8);
-            var mac = HMACSHA256.HashData(CursorKey, payload).AsSpan(0, 8);
-            if (!CryptographicOperations.FixedTimeEquals(mac, bytes.AsSpan(bytes.Length - 8))) return null;
+            var payload = context.RequestServices.GetRequiredService<CursorKeys>().Open(Purpose(context), WebEncoders.Base64UrlDecode(cursor));
+            if (payload is null) return null;
             var values = JsonSerializer.Deserialize<string[]>(payload);
-            return values is not null && (expectedLength < 0 || values.Length == expectedLength) ? values : null;
+            return values is not null && values.All(v => v is not null) && (expectedLength < 0 || values.Length == expectedLength) ? values : null;
         }
         catch (Exception e) when (e is FormatException or JsonException)
         {
@@ -68,7 +77,7 @@ public static class Paging
         }
         if (cursor is not null)
         {
-            after = DecodeCursor(cursor, cursorLength);
+            after = DecodeCursor(context, cursor, cursorLength);
             if (after is null) return Problems.Validation(context, "cursor", "The cursor is not valid. Use the links.next URL of a previous page as it is.");
         }
         return null;
@@ -83,7 +92,7 @@ public static class Paging
         string? next = null;
         if (rows.Count > take)
         {
-            next = RequestUrlWith(context, "cursor", EncodeCursor(cursorOf(rows[take - 1])));
+            next = RequestUrlWith(context, "cursor", EncodeCursor(context, cursorOf(rows[take - 1])));
             context.Response.Headers.Append("Link", $"<{next}>; rel=\"next\"");
         }
         var items = new List<T>(Math.Min(rows.Count, take));

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Observatoire.Contracts;
 
 namespace Observatoire.Api.Infrastructure;
 
@@ -115,7 +116,8 @@ public static partial class Querying
 
         /// <summary>
         /// The keyset predicate "after the row whose sort values are @k0, @k1…", expanded so that keys may
-        /// mix directions: (k0 > @k0) or (k0 = @k0 and k1 > @k1) or …
+        /// mix directions: (k0 > @k0) or (k0 = @k0 and k1 > @k1) or …, behind the bound k0 >= @k0 that it implies,
+        /// which lets an index on the sort keys start a deep page at the cursor instead of at the first row.
         /// </summary>
         public string After
         {
@@ -129,7 +131,8 @@ public static partial class Querying
                     var step = $"{key.Sql} {(descending ? "<" : ">")} @k{i}::{key.SqlType}";
                     terms.Add("(" + string.Join(" and ", equal.Append(step)) + ")");
                 }
-                return "(" + string.Join(" or ", terms) + ")";
+                var (_, first, firstDescending) = Keys[0];
+                return $"({first.Sql} {(firstDescending ? "<=" : ">=")} @k0::{first.SqlType} and (" + string.Join(" or ", terms) + "))";
             }
         }
 
@@ -172,6 +175,11 @@ public static partial class Querying
         parsed = new Sort<TRow>(keys);
         return null;
     }
+
+    /// <summary>A search string longer than the contract's maxLength: a 400 naming q (the cost grows with the words).</summary>
+    public static ValidationProblem? TooLong(HttpContext context, string? q) => q is { Length: > Lengths.Search }
+        ? Problems.Validation(context, "q", $"q is at most {Lengths.Search} characters; it has {q.Length}.")
+        : null;
 
     /// <summary>
     /// Turns free text into a prefix tsquery for the 'observatoire' text search configuration (French, accents

@@ -16,7 +16,7 @@ public interface IReferenceCheck<in T>
 
 /// <summary>
 /// Validation of request bodies, written once: every endpoint of the group whose handler takes a body with a
-/// registered <see cref="IValidator{T}"/> gets it validated before the handler runs, then its references
+/// registered <see cref="IValidator{T}"/> gets its strings and lists checked (<see cref="InputText.CheckBody"/>) and it validated before the handler runs, then its references
 /// checked when the validator also is an <see cref="IReferenceCheck{T}"/>. Handlers see valid requests only.
 /// </summary>
 public static class RequestValidation
@@ -45,8 +45,11 @@ public static class RequestValidation
         var http = context.HttpContext;
         var request = context.GetArgument<T>(index);
         var validator = http.RequestServices.GetRequiredService<IValidator<T>>();
+        // The contract's lengths and the characters of every string, then the collection's own rules; both reported at once.
+        var errors = request is null ? [] : InputText.CheckBody(request);
         var result = await validator.ValidateAsync(request, http.RequestAborted);
-        if (!result.IsValid) return Problems.Validation(http, result.ToDictionary());
+        foreach (var (field, messages) in result.ToDictionary()) errors.TryAdd(field, messages);
+        if (errors.Count > 0) return Problems.Validation(http, errors);
         if (validator is IReferenceCheck<T> references &&
             await references.CheckReferencesAsync(request, http, http.RequestServices.GetRequiredService<NpgsqlDataSource>(), http.RequestAborted) is { } unknown)
         {

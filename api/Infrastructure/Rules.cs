@@ -1,16 +1,13 @@
 using System.Linq.Expressions;
 using FluentValidation;
+using Observatoire.Contracts;
 
 namespace Observatoire.Api.Infrastructure;
 
 /// <summary>Validation rules shared by the request validators.</summary>
 public static class Rules
 {
-    public const int NameLength = 200;
-    public const int TitleLength = 500;
-    public const int RoleLength = 1000;
-    public const int DescriptionLength = 4000;
-    public const int UrlLength = 2048;
+    public const int UrlLength = Lengths.Url;
 
     /// <summary>An id chosen by the client: a slug of at most 80 characters.</summary>
     public static IRuleBuilderOptions<T, string?> MustBeId<T>(this IRuleBuilder<T, string?> rule) => rule
@@ -27,21 +24,22 @@ public static class Rules
     public static IRuleBuilderOptions<T, string?> OneOf<T>(this IRuleBuilder<T, string?> rule, IReadOnlyList<string> values) =>
         rule.SetValidator(new OneOfValidator<T>(values));
 
-    /// <summary>A list of ids of other records: at most <paramref name="max"/>, each once. Unknown ids are checked against the database.</summary>
-    public static void IdList<T>(this AbstractValidator<T> validator, Expression<Func<T, IReadOnlyList<string>?>> list, int max)
+    /// <summary>
+    /// A list of ids of other records, each once (how many and how long: the contract's [MaxLength] and
+    /// [ItemMaxLength]). Unknown ids are checked against the database.
+    /// </summary>
+    public static void IdList<T>(this AbstractValidator<T> validator, Expression<Func<T, IReadOnlyList<string>?>> list)
     {
         validator.RuleFor(list)
-            .Must(ids => ids is null || ids.Count <= max).WithMessage($"At most {max} ids.")
             .Must(ids => ids is null || ids.Distinct().Count() == ids.Count).WithMessage("Each id may appear once.");
         // The same member, typed as FluentValidation's RuleForEach expects (the property name comes from it).
         var elements = Expression.Lambda<Func<T, IEnumerable<string>>>(list.Body, list.Parameters);
-        validator.RuleForEach(elements).NotEmpty().MaximumLength(Ids.MaxLength);
+        validator.RuleForEach(elements).NotEmpty();
     }
 
-    /// <summary>An optional text: when present, not blank and at most <paramref name="length"/> characters.</summary>
-    public static IRuleBuilderOptions<T, string?> OptionalText<T>(this IRuleBuilder<T, string?> rule, int length) => rule
-        .Must(text => text is null || text.Trim().Length > 0).WithMessage("'{PropertyName}' must not be blank: leave it out instead.")
-        .MaximumLength(length);
+    /// <summary>An optional text: when present, not blank (its length is the contract's [MaxLength]).</summary>
+    public static IRuleBuilderOptions<T, string?> OptionalText<T>(this IRuleBuilder<T, string?> rule) => rule
+        .Must(text => text is null || text.Trim().Length > 0).WithMessage("'{PropertyName}' must not be blank: leave it out instead.");
 
     /// <summary>Trims a text and turns a blank one into null.</summary>
     public static string? Clean(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();

@@ -15,6 +15,8 @@ public static class Serialization
             options.SerializerOptions.RespectRequiredConstructorParameters = true;
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
             options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+            // No body of the contract nests deeper than a few levels; a deeper one is refused (400) before it costs more.
+            options.SerializerOptions.MaxDepth = 32;
         });
 
     /// <summary>FluentValidation reports fields by their JSON names ("point.latitude", "communes[0].inseeCode").</summary>

@@ -34,12 +34,12 @@ public static class ProjectExamples
     /// <summary>The first page of /v1/projects?territory=2018-ti5209&amp;limit=1.</summary>
     public static readonly Page<ProjectSummary> Page = new(
         [Ecocombust],
-        new PageLinks($"/v1/projects?territory=2018-ti5209&limit=1&cursor={Paging.EncodeCursor("id", Ecocombust.Id)}"));
+        new PageLinks($"/v1/projects?territory=2018-ti5209&limit=1&cursor={Paging.ExampleCursor("id", Ecocombust.Id)}"));
 
     /// <summary>The first page of /v1/territories/2018-ti5209/projects?limit=1.</summary>
     public static readonly Page<ProjectSummary> TerritoryPage = new(
         [Ecocombust],
-        new PageLinks($"/v1/territories/2018-ti5209/projects?limit=1&cursor={Paging.EncodeCursor("id", Ecocombust.Id)}"));
+        new PageLinks($"/v1/territories/2018-ti5209/projects?limit=1&cursor={Paging.ExampleCursor("id", Ecocombust.Id)}"));
 
     /// <summary>/v1/projects?territory=2018-ti5209&amp;format=csv: an unknown status or year is an empty field.</summary>
     public static readonly string Csv =

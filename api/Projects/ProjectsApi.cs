@@ -80,7 +80,7 @@ public static class ProjectsApi
         Sort: "Sort keys, comma-separated, - for descending: id, name, territory, status, year, updatedAt, relevance (with q), e.g. -year,name. An unknown status or year sorts first in ascending order. Default: id, or -relevance with q. The id always breaks ties.",
         Format: "json (default) or csv; overrides the Accept header (application/json, text/csv). CSV holds every matching project, unpaged.");
 
-    private const string SelectProject = """
+    private static readonly string SelectProject = $"""
         select p.id, p.name, p.description, p.status, p.year, p.created_at, p.updated_at, p.version,
                t.id as territory_id, t.phase as territory_phase, t.code as territory_code, t.name as territory_name
         from projects p join territories t on t.id = p.territory_id
@@ -96,10 +96,7 @@ public static class ProjectsApi
         where x.project_id = @id
         order by a.id;
 
-        select s.id, s.url, s.title, s.publisher, s.seen_on
-        from project_sources x join sources s on s.id = x.source_id
-        where x.project_id = @id
-        order by s.id;
+        {Citations.OfRecord("project_sources", "project_id")};
         """;
 
     private const string InsertProject = """
@@ -150,18 +147,12 @@ public static class ProjectsApi
     private static readonly Writes<ProjectResponse> Write = new(Collection, InsertProject, UpdateProject, ReplaceLinks, DeleteProjectAndLeaveTombstone, ReadProject);
 
     public static Task<Results<Created<ProjectResponse>, ValidationProblem, ConflictProblem>> CreateProject(
-        ProjectRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var write = ProjectWrite.From(request);
-        return Write.CreateAsync(context, db, request.Id, () => Ids.Slug(write.Name), id => write with { Id = id }, ct);
-    }
+        ProjectRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        Write.CreateAsync(context, db, request.Id, ProjectWrite.From(request), write => Ids.Slug(write.Name), ct);
 
-    public static async Task<Results<Ok<ProjectResponse>, ValidationProblem, NotFoundProblem, PreconditionFailedProblem>> ReplaceProject(
-        string id, ProjectRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        if (Ids.CheckUnchanged(context, request.Id, id) is { } changed) return changed;
-        return await Write.ReplaceAsync(context, db, id, ProjectWrite.From(request) with { Id = id }, ct);
-    }
+    public static Task<Results<Ok<ProjectResponse>, ValidationProblem, NotFoundProblem, PreconditionFailedProblem>> ReplaceProject(
+        string id, ProjectRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        Write.ReplaceAsync(context, db, id, request.Id, ProjectWrite.From(request), ct);
 
     public static Task<Results<NoContent, NotFoundProblem, PreconditionFailedProblem>> DeleteProject(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
@@ -205,8 +196,10 @@ public static class ProjectsApi
     /// <summary>The parameters of a project write, flattened for SQL.</summary>
     private sealed record ProjectWrite(
         string Id, string Name, string TerritoryId, string? Description, string? Status, int? Year,
-        string[] ResourceIds, string[] ActorIds, string[] SourceIds)
+        string[] ResourceIds, string[] ActorIds, string[] SourceIds) : IRecordWrite<ProjectWrite>
     {
+        public ProjectWrite WithId(string id) => this with { Id = id };
+
         public static ProjectWrite From(ProjectRequest r) => new(
             r.Id ?? "", r.Name!.Trim(), r.TerritoryId!, Rules.Clean(r.Description), Rules.Clean(r.Status), r.Year,
             [.. r.ResourceIds ?? []], [.. r.ActorIds ?? []], [.. r.SourceIds ?? []]);

@@ -32,12 +32,12 @@ public static class ResourceExamples
     /// <summary>The first page of /v1/resources?territory=2018-ti2707&amp;kind=human&amp;limit=1.</summary>
     public static readonly Page<ResourceSummary> Page = new(
         [ChaireUtbm],
-        new PageLinks($"/v1/resources?territory=2018-ti2707&kind=human&limit=1&cursor={Paging.EncodeCursor("id", ChaireUtbm.Id)}"));
+        new PageLinks($"/v1/resources?territory=2018-ti2707&kind=human&limit=1&cursor={Paging.ExampleCursor("id", ChaireUtbm.Id)}"));
 
     /// <summary>The first page of /v1/territories/2018-ti2707/resources?kind=human&amp;limit=1.</summary>
     public static readonly Page<ResourceSummary> TerritoryPage = new(
         [ChaireUtbm],
-        new PageLinks($"/v1/territories/2018-ti2707/resources?kind=human&limit=1&cursor={Paging.EncodeCursor("id", ChaireUtbm.Id)}"));
+        new PageLinks($"/v1/territories/2018-ti2707/resources?kind=human&limit=1&cursor={Paging.ExampleCursor("id", ChaireUtbm.Id)}"));
 
     /// <summary>/v1/resources?territory=2018-ti2707&amp;kind=human&amp;format=csv.</summary>
     public static readonly string Csv =

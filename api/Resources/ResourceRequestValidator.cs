@@ -11,22 +11,18 @@ namespace Observatoire.Api.Resources;
 
 public sealed class ResourceRequestValidator : AbstractValidator<ResourceRequest>, IReferenceCheck<ResourceRequest>
 {
-    public const int MaxTags = 30;
-    public const int TagLength = 50;
-
     public ResourceRequestValidator()
     {
         RuleFor(r => r.Id).MustBeId();
         RuleFor(r => r.Kind).NotEmpty().OneOf(Vocabulary.ResourceKinds);
-        RuleFor(r => r.Name).NotEmpty().MaximumLength(Rules.NameLength);
-        RuleFor(r => r.Description).OptionalText(Rules.DescriptionLength);
-        RuleFor(r => r.TerritoryId).NotEmpty().MaximumLength(Ids.MaxLength);
+        RuleFor(r => r.Name).NotEmpty();
+        RuleFor(r => r.Description).OptionalText();
+        RuleFor(r => r.TerritoryId).NotEmpty();
         RuleFor(r => r.Tags)
-            .Must(t => t is null || t.Count <= MaxTags).WithMessage($"At most {MaxTags} tags.")
             .Must(t => t is null || t.Select(x => x?.Trim()).Distinct().Count() == t.Count).WithMessage("Each tag may appear once.");
-        RuleForEach(r => r.Tags).NotEmpty().Must(t => t.Trim().Length > 0).WithMessage("A tag must not be blank.").MaximumLength(TagLength);
-        this.IdList(r => r.ActorIds, 100);
-        this.IdList(r => r.SourceIds, 50);
+        RuleForEach(r => r.Tags).NotEmpty().Must(t => t.Trim().Length > 0).WithMessage("A tag must not be blank.");
+        this.IdList(r => r.ActorIds);
+        this.IdList(r => r.SourceIds);
     }
 
     public Task<ValidationProblem?> CheckReferencesAsync(ResourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>

@@ -57,7 +57,7 @@ public static class ResourcesApi
     {
         ["territory"] = "r.territory_id = @territory",
         ["kind"] = "r.kind = @kind",
-        ["tag"] = "exists (select 1 from unnest(r.tags) as t(tag) where lower(t.tag) = lower(@tag))",
+        ["tag"] = "lower_tags(r.tags) @> array[lower(@tag)]",
         ["actor"] = "exists (select 1 from resource_actors x where x.resource_id = r.id and x.actor_id = @actor)",
     };
 
@@ -80,7 +80,7 @@ public static class ResourcesApi
 
     private static readonly ListParameters.Docs TerritoryListDocs = ListDocs with { UpdatedSince = "Only resources changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z." };
 
-    private const string SelectResource = """
+    private static readonly string SelectResource = $"""
         select r.id, r.kind, r.name, r.description, r.tags, r.created_at, r.updated_at, r.version,
                t.id as territory_id, t.phase as territory_phase, t.code as territory_code, t.name as territory_name
         from resources r join territories t on t.id = r.territory_id
@@ -93,10 +93,7 @@ public static class ResourcesApi
 
         select project_id from project_resources where resource_id = @id order by 1;
 
-        select s.id, s.url, s.title, s.publisher, s.seen_on
-        from resource_sources x join sources s on s.id = x.source_id
-        where x.resource_id = @id
-        order by s.id;
+        {Citations.OfRecord("resource_sources", "resource_id")};
         """;
 
     private const string InsertResource = """
@@ -149,18 +146,12 @@ public static class ResourcesApi
     private static readonly Writes<ResourceResponse> Write = new(Collection, InsertResource, UpdateResource, ReplaceLinks, DeleteResourceAndLeaveTombstone, ReadResource);
 
     public static Task<Results<Created<ResourceResponse>, ValidationProblem, ConflictProblem>> CreateResource(
-        ResourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var write = ResourceWrite.From(request);
-        return Write.CreateAsync(context, db, request.Id, () => Ids.Slug(write.Name), id => write with { Id = id }, ct);
-    }
+        ResourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        Write.CreateAsync(context, db, request.Id, ResourceWrite.From(request), write => Ids.Slug(write.Name), ct);
 
-    public static async Task<Results<Ok<ResourceResponse>, ValidationProblem, NotFoundProblem, PreconditionFailedProblem>> ReplaceResource(
-        string id, ResourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        if (Ids.CheckUnchanged(context, request.Id, id) is { } changed) return changed;
-        return await Write.ReplaceAsync(context, db, id, ResourceWrite.From(request) with { Id = id }, ct);
-    }
+    public static Task<Results<Ok<ResourceResponse>, ValidationProblem, NotFoundProblem, PreconditionFailedProblem>> ReplaceResource(
+        string id, ResourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        Write.ReplaceAsync(context, db, id, request.Id, ResourceWrite.From(request), ct);
 
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem, PreconditionFailedProblem>> DeleteResource(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
@@ -204,8 +195,10 @@ public static class ResourcesApi
 
     /// <summary>The parameters of a resource write, flattened for SQL.</summary>
     private sealed record ResourceWrite(
-        string Id, string Kind, string Name, string? Description, string TerritoryId, string[] Tags, string[] ActorIds, string[] SourceIds)
+        string Id, string Kind, string Name, string? Description, string TerritoryId, string[] Tags, string[] ActorIds, string[] SourceIds) : IRecordWrite<ResourceWrite>
     {
+        public ResourceWrite WithId(string id) => this with { Id = id };
+
         public static ResourceWrite From(ResourceRequest r) => new(
             r.Id ?? "", r.Kind!, r.Name!.Trim(), Rules.Clean(r.Description), r.TerritoryId!,
             [.. (r.Tags ?? []).Select(t => t.Trim())], [.. r.ActorIds ?? []], [.. r.SourceIds ?? []]);

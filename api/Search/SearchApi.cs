@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -67,9 +68,10 @@ public static class SearchApi
     /// <param name="cursor">Opaque cursor from links.next of the previous page.</param>
     public static async Task<Results<Ok<Page<SearchHit>>, ValidationProblem>> Search(
         HttpContext context, NpgsqlDataSource db, CollectionRegistry registry, CancellationToken ct,
-        string? q = null, string? types = null, int? limit = null, string? cursor = null)
+        [MaxLength(Lengths.Search)] string? q = null, string? types = null, int? limit = null, string? cursor = null)
     {
         if (string.IsNullOrWhiteSpace(q)) return Problems.Validation(context, "q", MissingQuery);
+        if (Querying.TooLong(context, q) is { } tooLong) return tooLong;
         var query = Querying.ToTsQuery(q);
         if (query is null) return Problems.Validation(context, "q", "q must contain at least one word.");
         var all = registry.Names;

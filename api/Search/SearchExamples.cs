@@ -14,7 +14,7 @@ public static class SearchExamples
             new SearchHit("territories", "2018-ti5209", "Saint-Nazaire - Cordemais",
                 "<mark>Saint</mark>-<mark>Nazaire</mark> - Cordemais, TI5209", 0.99986553f, "/v1/territories/2018-ti5209"),
         ],
-        new PageLinks($"/v1/search?q=saint%20nazaire&types=sessions,territories&limit=2&cursor={Paging.EncodeCursor("0.99986553", "territories", "2018-ti5209")}"));
+        new PageLinks($"/v1/search?q=saint%20nazaire&types=sessions,territories&limit=2&cursor={Paging.ExampleCursor("0.99986553", "territories", "2018-ti5209")}"));
 
     public static readonly JsonObject MissingQueryProblem = new()
     {

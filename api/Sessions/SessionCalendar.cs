@@ -136,15 +136,16 @@ public sealed class SessionCalendarResult(NpgsqlDataSource db, Func<NpgsqlConnec
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(string), [Exports.CalendarMediaType]));
 
-    public async Task ExecuteAsync(HttpContext context)
+    public Task ExecuteAsync(HttpContext context) => ExportSpool.SendAsync(context, db, response =>
     {
-        var ct = context.RequestAborted;
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = $"{Exports.CalendarMediaType}; charset=utf-8";
-        context.Response.Headers.ContentDisposition = "inline; filename=\"sessions.ics\"";
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = $"{Exports.CalendarMediaType}; charset=utf-8";
+        response.Headers.ContentDisposition = "inline; filename=\"sessions.ics\"";
+    }, WriteAsync);
 
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var writer = new StreamWriter(context.Response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 16 * 1024);
+    private async Task WriteAsync(NpgsqlConnection connection, Stream body, CancellationToken ct)
+    {
+        await using var writer = new StreamWriter(body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 16 * 1024, leaveOpen: true);
         await writer.WriteAsync(SessionCalendar.Header);
         var count = 0;
         await foreach (var e in events(connection, ct).WithCancellation(ct))

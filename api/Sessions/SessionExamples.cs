@@ -68,7 +68,7 @@ public static class SessionExamples
             new SessionSummary("seance-02", 2, new DateOnly(2019, 9, 25), "day", "Le Nord Franche-Comté mise sur les filières d'avenir",
                 "territorial", "2018-ti2707", Loaded, 1),
         ],
-        new PageLinks($"/v1/sessions?year=2019&limit=2&cursor={Paging.EncodeCursor("number,id", "2", "seance-02")}"));
+        new PageLinks($"/v1/sessions?year=2019&limit=2&cursor={Paging.ExampleCursor("number,id", "2", "seance-02")}"));
 
     private static readonly SessionSummary SaintNazaire = new(
         "seance-03", 3, new DateOnly(2019, 10, 23), "day", "Saint-Nazaire croit en son avenir industriel", "territorial", "2018-ti5209", Loaded, 1);

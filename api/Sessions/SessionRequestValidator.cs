@@ -22,28 +22,26 @@ public sealed class SessionRequestValidator : AbstractValidator<SessionRequest>,
             .WithMessage("With datePrecision \"month\", the date is the first day of the month, e.g. 2021-01-01.");
         RuleFor(s => s.Date).Must(d => d!.Value is { Day: 1, Month: 1 }).When(s => s.Date is not null && s.DatePrecision == "year")
             .WithMessage("With datePrecision \"year\", the date is 1 January of the year, e.g. 2021-01-01.");
-        RuleFor(s => s.Title).NotEmpty().MaximumLength(Rules.TitleLength);
+        RuleFor(s => s.Title).NotEmpty();
         RuleFor(s => s.Format).NotEmpty().OneOf(Vocabulary.SessionFormats);
-        RuleFor(s => s.TerritoryId).OptionalText(Ids.MaxLength);
-        RuleFor(s => s.PartnerActorId).OptionalText(Ids.MaxLength);
-        RuleFor(s => s.Location).OptionalText(Rules.NameLength);
-        RuleFor(s => s.Note).OptionalText(Rules.DescriptionLength);
-        RuleFor(s => s.Links).Must(l => l is null || l.Count <= 20).WithMessage("At most 20 links.");
+        RuleFor(s => s.TerritoryId).OptionalText();
+        RuleFor(s => s.PartnerActorId).OptionalText();
+        RuleFor(s => s.Location).OptionalText();
+        RuleFor(s => s.Note).OptionalText();
         RuleForEach(s => s.Links).NotNull().ChildRules(link =>
         {
             link.RuleFor(l => l.Kind).NotEmpty().OneOf(Vocabulary.SessionLinkKinds);
             link.RuleFor(l => l.Url).MustBeHttpUrl();
-            link.RuleFor(l => l.Title).OptionalText(Rules.TitleLength);
+            link.RuleFor(l => l.Title).OptionalText();
         });
         RuleFor(s => s.Speakers)
-            .Must(l => l is null || l.Count <= 50).WithMessage("At most 50 speakers.")
             .Must(l => l is null || l.Select(x => x?.ActorId).Distinct().Count() == l.Count).WithMessage("Each actor may speak once in a session.");
         RuleForEach(s => s.Speakers).NotNull().ChildRules(speaker =>
         {
-            speaker.RuleFor(x => x.ActorId).NotEmpty().MaximumLength(Ids.MaxLength);
-            speaker.RuleFor(x => x.Role).OptionalText(Rules.RoleLength);
+            speaker.RuleFor(x => x.ActorId).NotEmpty();
+            speaker.RuleFor(x => x.Role).OptionalText();
         });
-        this.IdList(s => s.SourceIds, 50);
+        this.IdList(s => s.SourceIds);
     }
 
     public Task<ValidationProblem?> CheckReferencesAsync(SessionRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>

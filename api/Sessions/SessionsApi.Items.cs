@@ -10,7 +10,7 @@ namespace Observatoire.Api.Sessions;
 
 public static partial class SessionsApi
 {
-    private const string SelectSession = """
+    private static readonly string SelectSession = $"""
         select s.id, s.number, s.date, s.date_precision, s.title, s.format, s.location, s.note, s.created_at, s.updated_at, s.version,
                t.id as territory_id, t.phase as territory_phase, t.code as territory_code, t.name as territory_name,
                p.id as partner_id, p.name as partner_name, p.type as partner_type
@@ -29,10 +29,7 @@ public static partial class SessionsApi
         where sp.session_id = @id
         order by sp.position;
 
-        select s.id, s.url, s.title, s.publisher, s.seen_on
-        from session_sources x join sources s on s.id = x.source_id
-        where x.session_id = @id
-        order by s.id;
+        {Citations.OfRecord("session_sources", "session_id")};
         """;
 
     private const string InsertSession = """
@@ -78,24 +75,17 @@ public static partial class SessionsApi
     private static readonly Writes<SessionResponse> Write = new(Collection, InsertSession, UpdateSession, ReplaceOwned, DeleteSessionAndLeaveTombstone, ReadSession);
 
     public static Task<Results<Created<SessionResponse>, ValidationProblem, ConflictProblem>> CreateSession(
-        SessionRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var write = SessionWrite.From(request);
-        return Write.CreateAsync(context, db, request.Id, () => write.Number is { } n ? $"seance-{n:00}" : $"seance-{Ids.RandomChars(8)}",
-            id => write with { Id = id }, ct, unique: NumberUnique(context, db, write, ct));
-    }
+        SessionRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        Write.CreateAsync(context, db, request.Id, SessionWrite.From(request),
+            write => write.Number is { } n ? $"seance-{n:00}" : $"seance-{Ids.RandomChars(8)}", ct, NumberUnique(context, db, request, ct));
 
-    public static async Task<Results<Ok<SessionResponse>, ValidationProblem, NotFoundProblem, ConflictProblem, PreconditionFailedProblem>> ReplaceSession(
-        string id, SessionRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        if (Ids.CheckUnchanged(context, request.Id, id) is { } changed) return changed;
-        var write = SessionWrite.From(request) with { Id = id };
-        return await Write.ReplaceAsync(context, db, id, write, ct, check: null, unique: NumberUnique(context, db, write, ct));
-    }
+    public static Task<Results<Ok<SessionResponse>, ValidationProblem, NotFoundProblem, ConflictProblem, PreconditionFailedProblem>> ReplaceSession(
+        string id, SessionRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        Write.ReplaceAsync(context, db, id, request.Id, SessionWrite.From(request), ct, check: null, unique: NumberUnique(context, db, request, ct));
 
     // The number is unique: a taken one is a 409 naming the session that has it.
-    private static Writes<SessionResponse>.Unique NumberUnique(HttpContext context, NpgsqlDataSource db, SessionWrite write, CancellationToken ct) =>
-        new(NumberConstraint, () => NumberTaken(context, db, write.Number!.Value, ct));
+    private static Writes<SessionResponse>.Unique NumberUnique(HttpContext context, NpgsqlDataSource db, SessionRequest request, CancellationToken ct) =>
+        new(NumberConstraint, () => NumberTaken(context, db, request.Number!.Value, ct));
 
     public static Task<Results<NoContent, NotFoundProblem, PreconditionFailedProblem>> DeleteSession(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
@@ -148,8 +138,10 @@ public static partial class SessionsApi
     private sealed record SessionWrite(
         string Id, int? Number, DateOnly? Date, string? DatePrecision, string Title, string Format, string? TerritoryId, string? PartnerActorId,
         string? Location, string? Note, string[] LinkKinds, string?[] LinkUrls, string?[] LinkTitles,
-        string[] SpeakerActorIds, string?[] SpeakerRoles, string[] SourceIds)
+        string[] SpeakerActorIds, string?[] SpeakerRoles, string[] SourceIds) : IRecordWrite<SessionWrite>
     {
+        public SessionWrite WithId(string id) => this with { Id = id };
+
         public static SessionWrite From(SessionRequest r)
         {
             var links = r.Links ?? [];

@@ -19,3 +19,26 @@ public sealed class CitationRow
 
     public static SourceCitation[] ToCitations(IEnumerable<CitationRow> rows) => [.. rows.Select(r => r.ToCitation())];
 }
+
+/// <summary>
+/// The SQL that reads the sources a record cites, composed from its link table (e.g. actor_sources) and the link's
+/// column for the citing record (e.g. actor_id), ordered by source id.
+/// </summary>
+public static class Citations
+{
+    /// <summary>The sources the record @id cites.</summary>
+    public static string OfRecord(string linkTable, string ownerColumn) => $"""
+        select s.id, s.url, s.title, s.publisher, s.seen_on
+        from {linkTable} x join sources s on s.id = x.source_id
+        where x.{ownerColumn} = @id
+        order by s.id
+        """;
+
+    /// <summary>The sources each of the records @ids cites, in one query; owner_id is the citing record.</summary>
+    public static string OfRecords(string linkTable, string ownerColumn) => $"""
+        select x.{ownerColumn} as owner_id, s.id, s.url, s.title, s.publisher, s.seen_on
+        from {linkTable} x join sources s on s.id = x.source_id
+        where x.{ownerColumn} = any(@ids)
+        order by x.{ownerColumn}, s.id
+        """;
+}

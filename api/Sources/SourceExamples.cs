@@ -21,7 +21,7 @@ public static class SourceExamples
     /// <summary>The first page of /v1/sources?q=reindustrialiser&amp;sort=id&amp;limit=1.</summary>
     public static readonly Page<SourceResponse> Page = new(
         [Response],
-        new PageLinks($"/v1/sources?q=reindustrialiser&sort=id&limit=1&cursor={Paging.EncodeCursor("id", Response.Id)}"));
+        new PageLinks($"/v1/sources?q=reindustrialiser&sort=id&limit=1&cursor={Paging.ExampleCursor("id", Response.Id)}"));
 
     /// <summary>/v1/sources?q=reindustrialiser&amp;sort=id&amp;format=csv: an unknown title, publisher or date is an empty field.</summary>
     public static readonly string Csv =

@@ -10,7 +10,7 @@ public sealed class SourceRequestValidator : AbstractValidator<SourceRequest>
     {
         RuleFor(s => s.Id).MustBeId();
         RuleFor(s => s.Url).NotEmpty().MustBeHttpUrl();
-        RuleFor(s => s.Title).OptionalText(Rules.TitleLength);
-        RuleFor(s => s.Publisher).OptionalText(Rules.NameLength);
+        RuleFor(s => s.Title).OptionalText();
+        RuleFor(s => s.Publisher).OptionalText();
     }
 }

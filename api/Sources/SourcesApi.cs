@@ -97,18 +97,12 @@ public static class SourcesApi
     private static readonly Writes<SourceResponse> Write = new(Collection, InsertSource, UpdateSource, null, DeleteSourceAndLeaveTombstone, ReadSource);
 
     public static Task<Results<Created<SourceResponse>, ValidationProblem, ConflictProblem>> CreateSource(
-        SourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var write = SourceWrite.From(request);
-        return Write.CreateAsync(context, db, request.Id, () => Ids.Slug(write.Title ?? HostOf(write.Url)), id => write with { Id = id }, ct);
-    }
+        SourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        Write.CreateAsync(context, db, request.Id, SourceWrite.From(request), write => Ids.Slug(write.Title ?? HostOf(write.Url)), ct);
 
-    public static async Task<Results<Ok<SourceResponse>, ValidationProblem, NotFoundProblem, PreconditionFailedProblem>> ReplaceSource(
-        string id, SourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
-    {
-        if (Ids.CheckUnchanged(context, request.Id, id) is { } changed) return changed;
-        return await Write.ReplaceAsync(context, db, id, SourceWrite.From(request) with { Id = id }, ct);
-    }
+    public static Task<Results<Ok<SourceResponse>, ValidationProblem, NotFoundProblem, PreconditionFailedProblem>> ReplaceSource(
+        string id, SourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        Write.ReplaceAsync(context, db, id, request.Id, SourceWrite.From(request), ct);
 
     public static Task<Results<NoContent, NotFoundProblem, ConflictProblem, PreconditionFailedProblem>> DeleteSource(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
@@ -142,8 +136,10 @@ public static class SourcesApi
     }
 
     /// <summary>The parameters of a source write.</summary>
-    private sealed record SourceWrite(string Id, string Url, string? Title, string? Publisher, DateOnly? SeenOn)
+    private sealed record SourceWrite(string Id, string Url, string? Title, string? Publisher, DateOnly? SeenOn) : IRecordWrite<SourceWrite>
     {
+        public SourceWrite WithId(string id) => this with { Id = id };
+
         public static SourceWrite From(SourceRequest r) =>
             new(r.Id ?? "", r.Url!.Trim(), Rules.Clean(r.Title), Rules.Clean(r.Publisher), r.SeenOn);
     }

@@ -12,6 +12,8 @@ namespace Observatoire.Api.Territories;
 
 public static partial class TerritoriesApi
 {
+    // A territory, its members, its links across phases (kept by the database as communes change: territory_links),
+    // its sources, and then its figures: one batch, one round trip.
     private const string SelectTerritory = """
         select t.id, t.phase, t.code, t.name, t.region_codes,
                array(select coalesce(r.name, '') from unnest(t.region_codes) with ordinality as u(code, n)
@@ -26,20 +28,17 @@ public static partial class TerritoriesApi
         where g.territory_id = @id
         order by g.siren;
 
-        select other.id, other.phase, other.code, other.name, count(*)::int as shared_communes
-        from territory_communes mine
-        join territory_communes theirs on theirs.insee_code = mine.insee_code and theirs.territory_id <> mine.territory_id
-        join territories other on other.id = theirs.territory_id
-        join territories self on self.id = mine.territory_id and self.phase <> other.phase
-        where mine.territory_id = @id
-        group by other.id, other.phase, other.code, other.name
-        order by shared_communes desc, other.id;
+        select other.id, other.phase, other.code, other.name, l.shared_communes
+        from territory_links l join territories other on other.id = l.linked_id
+        where l.territory_id = @id
+        order by l.shared_communes desc, other.id;
 
         select s.id, s.url, s.title, s.publisher, s.seen_on
         from territory_sources x join sources s on s.id = x.source_id
         where x.territory_id = @id
         order by s.id;
-        """;
+
+        """ + FiguresApi.SelectTerritoryFigures;
 
     // The cursor's condition only when there is a cursor, so that the first page plans as simply as the next.
     private static string SelectCommunes(bool after) => $"""
@@ -102,10 +101,8 @@ public static partial class TerritoriesApi
     {
         if (TerritoryIncludes.Parse(context, include, out var wanted) is { } invalidInclude) return invalidInclude;
         await using var connection = await db.OpenConnectionAsync(ct);
-        var territory = await ReadTerritory(connection, id, ct);
-        if (territory is null) return Problems.NoRecord(context, Collection.Noun, id);
-        if (wanted.Count == 0) return TypedResults.Ok(territory);
-        return TypedResults.Ok(territory with { Included = await TerritoryIncludes.ReadAsync(connection, id, wanted, ct) });
+        var territory = await ReadTerritory(connection, id, wanted, ct);
+        return territory is null ? Problems.NoRecord(context, Collection.Noun, id) : TypedResults.Ok(territory);
     }
 
     /// <param name="id">Territory id, e.g. 2018-ti2707.</param>
@@ -153,27 +150,27 @@ public static partial class TerritoriesApi
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.DeleteUnlessReferencedAsync(context, db, id, ct);
 
-    private static async Task<TerritoryResponse?> ReadTerritory(NpgsqlConnection connection, string id, CancellationToken ct)
+    private static Task<TerritoryResponse?> ReadTerritory(NpgsqlConnection connection, string id, CancellationToken ct) =>
+        ReadTerritory(connection, id, new HashSet<string>(), ct);
+
+    // The included collections asked for join the same batch.
+    private static async Task<TerritoryResponse?> ReadTerritory(NpgsqlConnection connection, string id, IReadOnlySet<string> wanted, CancellationToken ct)
     {
-        TerritoryRow? row;
-        List<Grouping> groupings;
-        List<TerritoryLink> links;
-        SourceCitation[] sources;
-        await using (var results = await connection.QueryMultipleAsync(new CommandDefinition(SelectTerritory, new { id }, cancellationToken: ct)))
-        {
-            row = await results.ReadSingleOrDefaultAsync<TerritoryRow>();
-            if (row is null) return null;
-            groupings = (await results.ReadAsync<Grouping>()).AsList();
-            links = (await results.ReadAsync<TerritoryLink>()).AsList();
-            sources = CitationRow.ToCitations(await results.ReadAsync<CitationRow>());
-        }
-        var figures = await FiguresApi.ReadTerritoryFiguresAsync(connection, id, ct);
+        var sql = wanted.Count == 0 ? SelectTerritory : SelectTerritory + ";\n" + TerritoryIncludes.Sql(wanted);
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, new { id, ids = new[] { id } }, cancellationToken: ct));
+        var row = await results.ReadSingleOrDefaultAsync<TerritoryRow>();
+        if (row is null) return null;
+        var groupings = (await results.ReadAsync<Grouping>()).AsList();
+        var links = (await results.ReadAsync<TerritoryLink>()).AsList();
+        var sources = CitationRow.ToCitations(await results.ReadAsync<CitationRow>());
+        var figures = await FiguresApi.ReadTerritoryFiguresAsync(results);
+        var included = await TerritoryIncludes.ReadManyAsync(results, [id], wanted);
         return new TerritoryResponse(
             row.Id, row.Phase, row.Code, row.Name, Regions(row.RegionCodes, row.RegionNames), row.DepartmentCodes, row.CommuneCount,
             row.Population, Point(row.Latitude, row.Longitude), row.Studied, groupings,
             [.. links.Where(l => string.CompareOrdinal(l.Phase, row.Phase) < 0)],
             [.. links.Where(l => string.CompareOrdinal(l.Phase, row.Phase) > 0)],
-            figures, sources, row.CreatedAt, row.UpdatedAt, row.Version);
+            figures, sources, row.CreatedAt, row.UpdatedAt, row.Version) { Included = included?[id] };
     }
 
     private sealed class TerritoryRow : SummaryRow

@@ -21,15 +21,16 @@ public sealed class TerritoryGeoJsonResult(NpgsqlDataSource db, bool points,
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(TerritoryFeatureCollection), [Exports.GeoJsonMediaType]));
 
-    public async Task ExecuteAsync(HttpContext context)
+    public Task ExecuteAsync(HttpContext context) => ExportSpool.SendAsync(context, db, response =>
     {
-        var ct = context.RequestAborted;
-        var options = context.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = Exports.GeoJsonMediaType;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = Exports.GeoJsonMediaType;
+    }, (connection, body, ct) => WriteAsync(context, connection, body, ct));
 
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var json = new Utf8JsonWriter(context.Response.BodyWriter.AsStream());
+    private async Task WriteAsync(HttpContext context, NpgsqlConnection connection, Stream body, CancellationToken ct)
+    {
+        var options = context.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        await using var json = new Utf8JsonWriter(body);
         json.WriteStartObject();
         json.WriteString("type", "FeatureCollection");
         json.WriteStartArray("features");

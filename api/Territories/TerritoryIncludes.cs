@@ -9,7 +9,7 @@ namespace Observatoire.Api.Territories;
 /// <summary>
 /// include= on territory reads (an item, or each row of a list page): a fixed list of related collections,
 /// each read whole in the order of its relation route (/v1/territories/{id}/resources, /actors, /sessions,
-/// /projects), as the rows of those lists. A page's related rows come in one query per collection.
+/// /projects), as the rows of those lists. A page's related rows come in one query per collection, all in one batch.
 /// </summary>
 public static class TerritoryIncludes
 {
@@ -64,23 +64,37 @@ public static class TerritoryIncludes
         return null;
     }
 
-    /// <summary>The related collections asked for; null when none was.</summary>
-    public static async Task<TerritoryIncluded?> ReadAsync(NpgsqlConnection connection, string id, IReadOnlySet<string> wanted, CancellationToken ct) =>
-        (await ReadManyAsync(connection, [id], wanted, ct))?[id];
+    /// <summary>
+    /// The statements that read the related collections asked for, in a fixed order, with the territory ids in
+    /// @ids: a caller sends them in its own batch and reads them back with <see cref="ReadManyAsync(SqlMapper.GridReader, IReadOnlyList{string}, IReadOnlySet{string})"/>.
+    /// </summary>
+    public static string Sql(IReadOnlySet<string> wanted) => string.Join(";\n",
+        Statements.Where(s => wanted.Contains(s.Name)).Select(s => s.Sql));
 
-    /// <summary>For each territory id, the related collections asked for; null when none was.</summary>
+    private static readonly (string Name, string Sql)[] Statements =
+        [(Resources, SelectResources), (Actors, SelectActors), (Sessions, SelectSessions), (Projects, SelectProjects)];
+
+    /// <summary>For each territory id, the related collections asked for (one round trip); null when none was.</summary>
     public static async Task<Dictionary<string, TerritoryIncluded>?> ReadManyAsync(
         NpgsqlConnection connection, IReadOnlyList<string> ids, IReadOnlySet<string> wanted, CancellationToken ct)
     {
         if (wanted.Count == 0) return null;
-        var parameters = new { ids = ids.ToArray() };
-        async Task<ILookup<string, TRow>?> Read<TRow>(string name, string sql) where TRow : Owned => wanted.Contains(name)
-            ? (await connection.QueryAsync<TRow>(new CommandDefinition(sql, parameters, cancellationToken: ct))).ToLookup(r => r.Owner)
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(Sql(wanted), new { ids = ids.ToArray() }, cancellationToken: ct));
+        return await ReadManyAsync(results, ids, wanted);
+    }
+
+    /// <summary>The results of <see cref="Sql"/>: for each territory id, the related collections asked for; null when none was.</summary>
+    public static async Task<Dictionary<string, TerritoryIncluded>?> ReadManyAsync(
+        SqlMapper.GridReader results, IReadOnlyList<string> ids, IReadOnlySet<string> wanted)
+    {
+        if (wanted.Count == 0) return null;
+        async Task<ILookup<string, TRow>?> Read<TRow>(string name) where TRow : Owned => wanted.Contains(name)
+            ? (await results.ReadAsync<TRow>()).ToLookup(r => r.Owner)
             : null;
-        var resources = await Read<ResourceRow>(Resources, SelectResources);
-        var actors = await Read<ActorRow>(Actors, SelectActors);
-        var sessions = await Read<SessionRow>(Sessions, SelectSessions);
-        var projects = await Read<ProjectRow>(Projects, SelectProjects);
+        var resources = await Read<ResourceRow>(Resources);
+        var actors = await Read<ActorRow>(Actors);
+        var sessions = await Read<SessionRow>(Sessions);
+        var projects = await Read<ProjectRow>(Projects);
         return ids.ToDictionary(id => id, id => new TerritoryIncluded(
             resources is null ? null : [.. resources[id].Select(r => new ResourceSummary(r.Id, r.Kind, r.Name, r.TerritoryId, r.Tags, r.UpdatedAt, r.Version))],
             actors is null ? null : [.. actors[id].Select(a => new ActorSummary(a.Id, a.Type, a.Category, a.Name, a.Role, a.Organisation, a.Website, a.UpdatedAt, a.Version))],

@@ -20,20 +20,18 @@ public sealed class TerritoryRequestValidator : AbstractValidator<TerritoryReque
             .WithMessage("In phase 2018-2022 a code is 'TI' and 4 digits, e.g. TI2707.");
         RuleFor(t => t.Code).Matches(Codes.Programme2023).When(t => t.Phase == Seeder.Phase2)
             .WithMessage("In phase 2023-2027 a code is 'ti-' and 4 digits (the ANCT id), e.g. ti-2708.");
-        RuleFor(t => t.Name).NotEmpty().MaximumLength(200);
-        RuleFor(t => t.RegionCodes).NotEmpty().Must(c => c!.Count <= 20).WithMessage("At most 20 regions.");
+        RuleFor(t => t.Name).NotEmpty();
+        RuleFor(t => t.RegionCodes).NotEmpty();
         RuleForEach(t => t.RegionCodes).Matches(Codes.Region).WithMessage("A region code is 2 digits (INSEE), e.g. 27.");
-        RuleFor(t => t.DepartmentCodes).NotEmpty().Must(c => c!.Count <= 30).WithMessage("At most 30 departments.");
+        RuleFor(t => t.DepartmentCodes).NotEmpty();
         RuleForEach(t => t.DepartmentCodes).Matches(Codes.Department).WithMessage("A department code is INSEE's: 01 to 95, 2A, 2B, or 971 to 976.");
         RuleFor(t => t.Population).GreaterThanOrEqualTo(0);
         RuleFor(t => t.Point).SetValidator(new GeoPointValidator()!);
-        RuleFor(t => t.Groupings).Must(g => g!.Count <= 200).When(t => t.Groupings is not null).WithMessage("At most 200 groupings.")
-            .Must(g => g!.Select(x => x?.Siren).Distinct().Count() == g!.Count).When(t => t.Groupings is not null).WithMessage("Each SIREN may appear once.");
+        RuleFor(t => t.Groupings).Must(g => g!.Select(x => x?.Siren).Distinct().Count() == g!.Count).When(t => t.Groupings is not null).WithMessage("Each SIREN may appear once.");
         RuleForEach(t => t.Groupings).NotNull().SetValidator(new GroupingValidator());
-        RuleFor(t => t.Communes).Must(c => c!.Count <= 5000).When(t => t.Communes is not null).WithMessage("At most 5000 communes.")
-            .Must(c => c!.Select(x => x?.InseeCode).Distinct().Count() == c!.Count).When(t => t.Communes is not null).WithMessage("Each INSEE code may appear once.");
+        RuleFor(t => t.Communes).Must(c => c!.Select(x => x?.InseeCode).Distinct().Count() == c!.Count).When(t => t.Communes is not null).WithMessage("Each INSEE code may appear once.");
         RuleForEach(t => t.Communes).NotNull().SetValidator(new CommuneValidator());
-        this.IdList(t => t.SourceIds, 50);
+        this.IdList(t => t.SourceIds);
     }
     private const string UnknownRegions = "select array(select unnest(@codes::text[]) except select code from regions)";
 
@@ -62,8 +60,8 @@ public sealed class GroupingValidator : AbstractValidator<Grouping>
     public GroupingValidator()
     {
         RuleFor(x => x.Siren).NotEmpty().Matches(Codes.Siren).WithMessage("A SIREN is 9 digits.");
-        RuleFor(x => x.Name).NotEmpty().MaximumLength(200);
-        RuleFor(x => x.Kind).MaximumLength(10);
+        RuleFor(x => x.Name).NotEmpty();
+        RuleFor(x => x.Kind);
     }
 }
 
@@ -72,7 +70,7 @@ public sealed class CommuneValidator : AbstractValidator<Commune>
     public CommuneValidator()
     {
         RuleFor(x => x.InseeCode).NotEmpty().Matches(Codes.Commune).WithMessage("An INSEE commune code is 5 characters, e.g. 90010 or 2A004.");
-        RuleFor(x => x.Name).NotEmpty().MaximumLength(200);
+        RuleFor(x => x.Name).NotEmpty();
     }
 
 }

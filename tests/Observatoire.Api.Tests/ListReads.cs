@@ -152,13 +152,17 @@ public static partial class ListReads
     }
 
     /// <summary>
-    /// Asserts that a document example of a page is served: its next link works, and each of its items is served as it
-    /// is (times apart) by the list it comes from. Items other tests add to that list are allowed.
+    /// Asserts that a document example of a page is served: the page it shows has a next link like it (the cursor
+    /// apart: cursors are signed with each deployment's key, so the example's is refused), and each of its items is
+    /// served as it is (times apart) by the list it comes from. Items other tests add to that list are allowed.
     /// </summary>
     public static async Task AssertPageExampleServed<T>(HttpClient client, Observatoire.Contracts.Page<T> example, params string[] ignored)
     {
         var next = example.Links.Next ?? throw new AssertionException("The example has no next link.");
-        await Json(client, next);
+        var first = await Json(client, CursorParameter().Replace(next, ""));
+        var servedNext = (string?)first["links"]!["next"] ?? throw new AssertionException($"No next link from {next}");
+        Assert.That(CursorParameter().Replace(servedNext, ""), Is.EqualTo(CursorParameter().Replace(next, "")));
+        Assert.That((int)(await client.GetAsync(next)).StatusCode, Is.EqualTo(400), "the example's cursor is accepted nowhere");
         var all = await Records.ReadAll(client, LimitParameter().Replace(CursorParameter().Replace(next, ""), ""));
         foreach (var item in example.Items)
         {

@@ -13,6 +13,7 @@ namespace Observatoire.Api.Tests;
 public sealed class TestApi
 {
     public const string ApiKey = "test-key-0123456789abcdef0123456789abcdef";
+    public const string CursorKey = "test-cursor-key-0123456789abcdef0123456789";
 
     private static TestDatabase? _database;
     private static WebApplicationFactory<Program>? _factory;
@@ -27,8 +28,18 @@ public sealed class TestApi
         _database = await TestDatabase.CreateAsync();
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
             .UseEnvironment("Testing")
-            .UseSetting("ConnectionStrings:Observatoire", _database.ConnectionString)
-            .UseSetting("Auth:BootstrapKey", ApiKey));
+            // As in production: the API runs as a role that reads and writes the data only; the owner migrates.
+            .UseSetting("ConnectionStrings:Observatoire", _database.AppConnectionString)
+            .UseSetting("ConnectionStrings:ObservatoireOwner", _database.ConnectionString)
+            .UseSetting("Shutdown:DrainSeconds", "0")
+            .UseSetting("Auth:BootstrapKey", ApiKey)
+            .UseSetting("Paging:CursorKey", CursorKey)
+            // The whole suite is one client: budgets far above what it sends (RateLimits/ tests the limits themselves).
+            .UseSetting("RateLimits:Reads", "1000000")
+            .UseSetting("RateLimits:Searches", "1000000")
+            .UseSetting("RateLimits:Exports", "1000000")
+            .UseSetting("RateLimits:Writes", "1000000")
+            .UseSetting("RateLimits:FailedAuthentications", "1000000"));
         // Starting the host migrates and seeds the database.
         using var client = _factory.CreateClient();
         _contract = new ContractValidator(await client.GetStringAsync("/openapi/v1.json"));

@@ -205,8 +205,10 @@ public sealed class SessionCalendarTests
         var territory = await Records.NewTerritory();
         var request = Records.Session(Records.FreshNumber(), "2020-03-03", territory);
         request["title"] = "Ligne un\r\nligne deux\rligne trois\nfin ; point-virgule, virgule \\ barre";
-        request["location"] = "Salle\u0007du conseil, 2e étage ; bâtiment B";
         var created = await Records.Create("sessions", request);
+        // The API refuses control characters in bodies (a 400); data stored before that rule may still hold one.
+        await TestApi.Database.ScalarAsync<object>("update sessions set location = $1 where id = $2",
+            "Salle\u0007du conseil, 2e étage ; bâtiment B", (string)created["id"]!);
 
         var (_, text) = await Get($"/v1/sessions.ics?territory={territory}");
         var e = Events(Unfold(text)).Single();

@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Observatoire.Api.Infrastructure;
+
+/// <summary>The RateLimits:* settings: requests per window and per client, by kind of request.</summary>
+public sealed class RateLimitSettings
+{
+    public const string Section = "RateLimits";
+
+    public bool Enabled { get; set; } = true;
+    public int WindowSeconds { get; set; } = 60;
+    public int Reads { get; set; } = 1200;
+    public int Searches { get; set; } = 300;
+    public int Exports { get; set; } = 30;
+    public int Writes { get; set; } = 120;
+    public int FailedAuthentications { get; set; } = 20;
+}
+
+/// <summary>A named quota of requests per window and per client: one item of the RateLimit-Policy header.</summary>
+public sealed record Budget(string Name, int Quota, int WindowSeconds);
+
+/// <summary>Which counter a request draws from: its budget, its client (a key id or an address), and the window it falls in.</summary>
+public readonly record struct BudgetPartition(Budget Budget, string Client, long Window);
+
+/// <summary>
+/// Rate limits (docs/decisions/0022): ASP.NET Core's rate limiter with one global partitioned limiter, so that the
+/// budget is chosen once, here, from the request (method, q=, format= or Accept) rather than per route. A client is
+/// its API key when it presents a valid one, else its address (after UseForwardedHeaders, which believes trusted
+/// proxies only). Windows are fixed and keyed into the partition, so that every answer can say when its window ends
+/// (RateLimit: t=); each client's windows are offset by a hash of it, so clients do not all refill at once.
+/// </summary>
+public static partial class RateLimits
+{
+    internal const string KeyClaim = "observatoire:key-id";
+    private static readonly object PartitionItem = new();
+    private static readonly object ClientItem = new();
+
+    public static WebApplicationBuilder AddObservatoireRateLimits(this WebApplicationBuilder builder)
+    {
+        var settings = builder.Configuration.GetSection(RateLimitSettings.Section).Get<RateLimitSettings>() ?? new RateLimitSettings();
+        builder.Services.AddSingleton(new ClientBudgets(settings, TimeProvider.System));
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.OnRejected = (rejected, _) => new ValueTask(RejectAsync(rejected.HttpContext));
+        });
+        builder.Services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>>(services =>
+            new ConfigureOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>(options =>
+                options.GlobalLimiter = services.GetRequiredService<ClientBudgets>().Requests));
+        builder.Services.ConfigureSwaggerGen(options => options.OperationFilter<OperationFilter>());
+        return builder;
+    }
+
+    /// <summary>
+    /// Before the key check and the endpoint: the failed-authentication gate, the client's identity, then the
+    /// request's budget (RateLimitingMiddleware). Every limited answer carries RateLimit-Policy and RateLimit.
+    /// </summary>
+    public static WebApplication UseObservatoireRateLimits(this WebApplication app)
+    {
+        if (!app.Services.GetRequiredService<ClientBudgets>().Settings.Enabled) return app;
+        app.Use(IdentifyAsync);
+        app.UseRateLimiter();
+        return app;
+    }
+
+    private static async Task IdentifyAsync(HttpContext context, RequestDelegate next)
+    {
+        var budgets = context.RequestServices.GetRequiredService<ClientBudgets>();
+        var presented = context.Request.Headers.ContainsKey(ApiKeys.HeaderName);
+        var attempt = presented || context.GetEndpoint()?.Metadata.GetMetadata<ApiKeyRequiredAttribute>() is not null;
+        var address = "address:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        context.Response.OnStarting(() =>
+        {
+            budgets.WriteHeaders(context);
+            return Task.CompletedTask;
+        });
+
+        // Once a client has spent its failed authentications, it is refused before any key is looked up.
+        if (attempt && budgets.FailedAuthenticationsSpent(address))
+        {
+            context.Items[PartitionItem] = budgets.FailedAuthentications(address);
+            await RejectAsync(context);
+            return;
+        }
+        var failed = false;
+        if (presented)
+        {
+            // One query on a connection returned at once; the write policy later reuses this result.
+            var result = await context.AuthenticateAsync(ApiKeys.SchemeName);
+            if (result.Principal?.FindFirstValue(ClaimTypes.NameIdentifier) is { } id) context.Items[ClientItem] = "key:" + id;
+            else failed = result.Failure is not null;
+        }
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            if (failed || (attempt && context.Response.StatusCode == StatusCodes.Status401Unauthorized)) budgets.SpendFailedAuthentication(address);
+        }
+    }
+
+    /// <summary>The 429 problem, with Retry-After: the end of the client's window for this budget.</summary>
+    private static Task RejectAsync(HttpContext context)
+    {
+        var budgets = context.RequestServices.GetRequiredService<ClientBudgets>();
+        var partition = budgets.PartitionOf(context);
+        var retry = budgets.SecondsLeft(partition);
+        var budget = partition.Budget;
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
+        var problem = Problems.Create(context, StatusCodes.Status429TooManyRequests, "Too Many Requests",
+            $"This client has used its {budget.Quota} {Describe(budget.Name)} per {budget.WindowSeconds} s; retry in {retry} s.");
+        problem.Type = "https://www.rfc-editor.org/rfc/rfc6585#section-4";
+        return TypedResults.Problem(problem).ExecuteAsync(context);
+    }
+
+    private static string Describe(string budget) => budget switch
+    {
+        ClientBudgets.FailedAuthenticationsName => "failed authentications",
+        _ => budget,
+    };
+
+    /// <summary>The counters of every budget, one fixed window per client and budget.</summary>
+    public sealed class ClientBudgets : IDisposable
+    {
+        public const string FailedAuthenticationsName = "failed-auth";
+        private readonly TimeProvider _time;
+        private readonly PartitionedRateLimiter<BudgetPartition> _counters;
+        private readonly Budget _reads, _searches, _exports, _writes, _failedAuthentications;
+
+        public ClientBudgets(RateLimitSettings settings, TimeProvider time)
+        {
+            Settings = settings;
+            _time = time;
+            var window = settings.WindowSeconds;
+            _reads = new("reads", settings.Reads, window);
+            _searches = new("searches", settings.Searches, window);
+            _exports = new("exports", settings.Exports, window);
+            _writes = new("writes", settings.Writes, window);
+            _failedAuthentications = new(FailedAuthenticationsName, settings.FailedAuthentications, window);
+            // The window is part of the key, so each partition lives one window; the limiter drops it once idle.
+            _counters = PartitionedRateLimiter.Create<BudgetPartition, BudgetPartition>(partition =>
+                RateLimitPartition.GetFixedWindowLimiter(partition, p => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = p.Budget.Quota,
+                    Window = TimeSpan.FromSeconds(p.Budget.WindowSeconds),
+                    QueueLimit = 0,
+                    AutoReplenishment = false,
+                }));
+            Requests = _counters.WithTranslatedKey<HttpContext>(PartitionOf, leaveOpen: true);
+        }
+
+        public RateLimitSettings Settings { get; }
+
+        /// <summary>The global limiter: each request draws one permit from its own budget.</summary>
+        public PartitionedRateLimiter<HttpContext> Requests { get; }
+
+        public BudgetPartition PartitionOf(HttpContext context)
+        {
+            if (context.Items[PartitionItem] is BudgetPartition known) return known;
+            var client = context.Items[ClientItem] as string ?? "address:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+            var partition = Current(Classify(context), client);
+            context.Items[PartitionItem] = partition;
+            return partition;
+        }
+
+        public BudgetPartition FailedAuthentications(string address) => Current(_failedAuthentications, address);
+
+        public bool FailedAuthenticationsSpent(string address) =>
+            _counters.GetStatistics(FailedAuthentications(address))?.CurrentAvailablePermits <= 0;
+
+        public void SpendFailedAuthentication(string address) => _counters.AttemptAcquire(FailedAuthentications(address)).Dispose();
+
+        /// <summary>Seconds until the partition's window ends (at least 1).</summary>
+        public int SecondsLeft(BudgetPartition partition)
+        {
+            var window = partition.Budget.WindowSeconds * 1000L;
+            var end = (partition.Window + 1) * window - Offset(partition.Client, window);
+            return (int)Math.Max(1, Math.Ceiling((end - _time.GetUtcNow().ToUnixTimeMilliseconds()) / 1000.0));
+        }
+
+        /// <summary>RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers-10, structured fields).</summary>
+        public void WriteHeaders(HttpContext context)
+        {
+            if (context.Items[PartitionItem] is not BudgetPartition partition) return;
+            var budget = partition.Budget;
+            var remaining = Math.Max(0, _counters.GetStatistics(partition)?.CurrentAvailablePermits ?? 0);
+            context.Response.Headers["RateLimit-Policy"] = $"\"{budget.Name}\";q={budget.Quota};w={budget.WindowSeconds}";
+            context.Response.Headers["RateLimit"] = $"\"{budget.Name}\";r={remaining};t={SecondsLeft(partition)}";
+        }
+
+        private BudgetPartition Current(Budget budget, string client)
+        {
+            var window = budget.WindowSeconds * 1000L;
+            return new(budget, client, (_time.GetUtcNow().ToUnixTimeMilliseconds() + Offset(client, window)) / window);
+        }
+
+        private static long Offset(string client, long window) => (uint)client.GetHashCode() % window;
+
+        /// <summary>Writes, exports (format= or Accept), searches (q= or /v1/search), and the other reads.</summary>
+        private Budget Classify(HttpContext context)
+        {
+            var request = context.Request;
+            if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsOptions(request.Method)) return _writes;
+            if (IsExport(request)) return _exports;
+            if (request.Query.ContainsKey("q") || request.Path.StartsWithSegments("/v1/search")) return _searches;
+            return _reads;
+        }
+
+        private static bool IsExport(HttpRequest request)
+        {
+            if (request.Path.Value?.EndsWith(".ics", StringComparison.OrdinalIgnoreCase) == true) return true;
+            if (request.Query.TryGetValue("format", out var format)) return !string.Equals(format.ToString(), "json", StringComparison.OrdinalIgnoreCase);
+            if (!MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var accepted)) return false;
+            // As Exports.Negotiate reads it: the preferred type this API knows decides.
+            var preferred = accepted.OrderByDescending(m => m.Quality ?? 1).Select(m => m.MediaType.Value?.ToLowerInvariant())
+                .FirstOrDefault(m => m is "application/json" or Exports.CsvMediaType or Exports.GeoJsonMediaType or Exports.CalendarMediaType);
+            return preferred is Exports.CsvMediaType or Exports.GeoJsonMediaType or Exports.CalendarMediaType;
+        }
+
+        public void Dispose()
+        {
+            Requests.Dispose();
+            _counters.Dispose();
+        }
+    }
+}
