@@ -1,4 +1,5 @@
 using Observatoire.Api.Actors;
+using Observatoire.Api.Audit;
 using Observatoire.Api.Changes;
 using Observatoire.Api.Database;
 using Observatoire.Api.Figures;
@@ -62,6 +63,7 @@ app.UseObservatoireRequestBudgets();
 // Before any endpoint binds its body: a write without a valid key is refused unread.
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseIdempotencyKeys();
 app.UseObservatoireOpenApi();
 
 app.MapHealthApi();
@@ -75,6 +77,7 @@ app.MapSourcesApi();
 app.MapChangesApi();
 app.MapSearchApi();
 app.MapKeysApi();
+app.MapAuditApi();
 
 // After the routes: the keys command checks scopes against the collections they register.
 try

@@ -27,6 +27,9 @@ public static class Vocabulary
 
     public static readonly IReadOnlyList<string> ChangeOperations = ["created", "updated", "deleted"];
 
+    /// <summary>The writes the audit trail records.</summary>
+    public static readonly IReadOnlyList<string> AuditOperations = ["create", "replace", "delete"];
+
     /// <summary>The geometry of a GeoJSON export of territories (geometry=).</summary>
     public static readonly IReadOnlyList<string> Geometries = ["perimeter", "point"];
 

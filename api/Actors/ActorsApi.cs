@@ -18,7 +18,7 @@ public static class ActorsApi
     public static IEndpointRouteBuilder MapActorsApi(this IEndpointRouteBuilder app)
     {
         app.AddCollection(Collection);
-        var api = app.MapGroup("/v1/actors").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
+        var api = app.MapGroup("/v1/actors").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests().WithSafeWrites();
 
         api.MapGet("/", ListActors).WithSparseFields<ActorSummary>().WithName("listActors").WithSummary("List actors")
             .WithDescription("Organisations and people in their public role, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory (the actors acting in it), type, category, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching actor, unpaged.")
@@ -27,7 +27,7 @@ public static class ActorsApi
             .WithListDocs(ListDocs).CacheableRead();
         api.MapGet("/{id}", GetActor).WithName("getActor").WithSummary("Get an actor")
             .WithDescription("One actor with the territories it acts in, its sessions, resources and projects, and its sources.")
-            .WithResponseExample(200, ActorExamples.Response).CacheableRead();
+            .WithResponseExample(200, ActorExamples.Response).CacheableRecordRead();
         api.MapPost("/", CreateActor).WithName("createActor").WithSummary("Create an actor")
             .WithDescription("Creates an organisation or a person. An organisation's id is the one given, or else generated from its name. A person's id is always generated and opaque (\"person-…\"): it never carries the name. A person has no website and no contact details.")
             .WithRequestExample(ActorExamples.Request).WithResponseExample(201, ActorExamples.Response).RequireApiKey();
@@ -150,24 +150,24 @@ public static class ActorsApi
     public static Task<Results<Ok<ActorResponse>, NotFoundProblem>> GetActor(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) => Write.GetAsync(context, db, id, ct);
 
-    private static readonly Writes<ActorResponse> Write = new(Collection, InsertActor, UpdateActor, ReplaceLinks, DeleteActorAndLeaveTombstone, ReadActor);
+    private static readonly Writes<ActorResponse> Write = new(Collection, InsertActor, UpdateActor, ReplaceLinks, DeleteActorAndLeaveTombstone, ReadActor,
+        isPerson: actor => actor.Type == "person");
 
     public static Task<Results<Created<ActorResponse>, ValidationProblem, ConflictProblem>> CreateActor(
         ActorRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.CreateAsync(context, db, request.Id, ActorWrite.From(request), write => write.Type == "person" ? Ids.PersonId() : Ids.Slug(write.Name), ct);
 
-    public static Task<Results<Ok<ActorResponse>, ValidationProblem, NotFoundProblem>> ReplaceActor(
+    public static Task<Results<Ok<ActorResponse>, ValidationProblem, NotFoundProblem, PreconditionFailedProblem>> ReplaceActor(
         string id, ActorRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.ReplaceAsync(context, db, id, request.Id, ActorWrite.From(request), ct, type => type == request.Type ? null :
             Problems.Validation(context, "type", $"The actor '{id}' is a {type}: the type of an actor cannot change."));
 
-    public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteActor(
+    public static Task<Results<NoContent, NotFoundProblem, ConflictProblem, PreconditionFailedProblem>> DeleteActor(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.DeleteUnlessReferencedAsync(context, db, id, ct);
 
-    private static async Task<ActorResponse?> ReadActor(NpgsqlDataSource db, string id, CancellationToken ct)
+    private static async Task<ActorResponse?> ReadActor(NpgsqlConnection connection, string id, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(SelectActor, new { id }, cancellationToken: ct));
         var row = await results.ReadSingleOrDefaultAsync<ActorRow>();
         if (row is null) return null;

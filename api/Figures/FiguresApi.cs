@@ -18,7 +18,7 @@ public static class FiguresApi
     public static IEndpointRouteBuilder MapFiguresApi(this IEndpointRouteBuilder app)
     {
         app.AddCollection(Collection);
-        var api = app.MapGroup("/v1/figures").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
+        var api = app.MapGroup("/v1/figures").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests().WithSafeWrites();
 
         api.MapGet("/", ListFigures).WithSparseFields<FigureResponse>().WithName("listFigures").WithSummary("List key figures")
             .WithDescription("Key figures on territories, each with its sources, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching figure, unpaged, its sources as their ids.")
@@ -27,7 +27,7 @@ public static class FiguresApi
             .WithListDocs(ListDocs).CacheableRead();
         api.MapGet("/{id}", GetFigure).WithName("getFigure").WithSummary("Get a key figure")
             .WithDescription("One key figure with its sources.")
-            .WithResponseExample(200, FigureExamples.Response).CacheableRead();
+            .WithResponseExample(200, FigureExamples.Response).CacheableRecordRead();
         api.MapPost("/", CreateFigure).WithName("createFigure").WithSummary("Create a key figure")
             .WithDescription("Creates a key figure on a territory. Its id is the one given, or else generated from its label.")
             .WithRequestExample(FigureExamples.Request).WithResponseExample(201, FigureExamples.Response).RequireApiKey();
@@ -157,20 +157,19 @@ public static class FiguresApi
         FigureRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.CreateAsync(context, db, request.Id, FigureWrite.From(request), write => Ids.Slug(write.Label), ct);
 
-    public static Task<Results<Ok<FigureResponse>, ValidationProblem, NotFoundProblem>> ReplaceFigure(
+    public static Task<Results<Ok<FigureResponse>, ValidationProblem, NotFoundProblem, PreconditionFailedProblem>> ReplaceFigure(
         string id, FigureRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.ReplaceAsync(context, db, id, request.Id, FigureWrite.From(request), ct);
 
-    public static Task<Results<NoContent, NotFoundProblem>> DeleteFigure(
+    public static Task<Results<NoContent, NotFoundProblem, PreconditionFailedProblem>> DeleteFigure(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.DeleteAsync(context, db, id, ct);
 
     /// <summary>Every key figure on a territory, with its sources: the results of <see cref="SelectTerritoryFigures"/>.</summary>
     public static Task<List<FigureResponse>> ReadTerritoryFiguresAsync(SqlMapper.GridReader results) => ReadFiguresAsync(results);
 
-    private static async Task<FigureResponse?> ReadFigure(NpgsqlDataSource db, string id, CancellationToken ct)
+    private static async Task<FigureResponse?> ReadFigure(NpgsqlConnection connection, string id, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(SelectFigure, new { id }, cancellationToken: ct));
         return (await ReadFiguresAsync(results)).SingleOrDefault();
     }

@@ -36,13 +36,22 @@ public static class Caching
     /// cache. Its filter is put first, around every other filter of the endpoint, so that it keeps the final answer
     /// (sparse rows, say) and a hit skips them all.
     /// </summary>
-    public static RouteHandlerBuilder CacheableRead(this RouteHandlerBuilder builder)
+    public static RouteHandlerBuilder CacheableRead(this RouteHandlerBuilder builder) => CacheableRead(builder, record: false);
+
+    /// <summary>
+    /// As <see cref="CacheableRead(RouteHandlerBuilder)"/>, for the read of one record: its ETag is the record's
+    /// (<see cref="RecordETags"/>, a hash of the body), which If-Match on its writes compares. A kept answer knows
+    /// its ETag, so a 304 at a known version still needs no database.
+    /// </summary>
+    public static RouteHandlerBuilder CacheableRecordRead(this RouteHandlerBuilder builder) => CacheableRead(builder, record: true);
+
+    private static RouteHandlerBuilder CacheableRead(RouteHandlerBuilder builder, bool record)
     {
-        builder.Add(endpoint => endpoint.FilterFactories.Insert(0, (_, next) => invocation => ServeAsync(invocation, next)));
+        builder.Add(endpoint => endpoint.FilterFactories.Insert(0, (_, next) => invocation => ServeAsync(invocation, next, record)));
         return builder.Produces(StatusCodes.Status304NotModified);
     }
 
-    private static async ValueTask<object?> ServeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    private static async ValueTask<object?> ServeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next, bool record)
     {
         var http = context.HttpContext;
         var cache = http.RequestServices.GetRequiredService<ReadCache>();
@@ -60,13 +69,15 @@ public static class Caching
             return new CachedResult(stale, Stale: true);
         }
 
-        var etag = ETag(version.Version, key);
-        if (Matches(http.Request.Headers.IfNoneMatch, etag))
+        var latest = cache.Latest(key);
+        // A record's ETag is known once its body is: from the kept answer at this version, else after computing it.
+        var etag = record ? (latest?.Version == version.Version ? latest.ETag : null) : ETag(version.Version, key);
+        if (etag is not null && Matches(http.Request.Headers.IfNoneMatch, etag))
         {
             SetHeaders(http.Response.Headers, etag, version.ChangedAt);
             return new NotModifiedResult();
         }
-        if (cache.Latest(key) is { } kept && kept.Version == version.Version)
+        if (latest is { } kept && kept.Version == version.Version)
         {
             ReadCache.Hits.Add(1);
             return new CachedResult(kept, Stale: false);
@@ -94,7 +105,7 @@ public static class Caching
             if (inner is not IStatusCodeHttpResult status || (status.StatusCode ?? http.Response.StatusCode) != StatusCodes.Status200OK ||
                 result is not IResult ok) return result;
 
-            SetHeaders(http.Response.Headers, etag, version.ChangedAt);
+            SetHeaders(http.Response.Headers, etag ?? "", version.ChangedAt);
             answer = await ExecuteAndKeepAsync(http, ok, cache.MaxEntryBytes, version, etag, ownHeaders, () => computation?.TrySetResult(null));
             if (answer is not null) cache.Store(key, answer);
             return Results.Empty;
@@ -115,11 +126,12 @@ public static class Caching
     /// Writes the 200 through a body kept in memory up to <paramref name="limit"/>, then sends it; returns it as a
     /// cacheable answer, or null when it grew past the limit and was streamed instead.
     /// </summary>
+    /// <remarks>A record's read (<paramref name="etag"/> null) is kept whole whatever its size, for its ETag, and answers 304 when it matches If-None-Match.</remarks>
     private static async Task<CachedAnswer?> ExecuteAndKeepAsync(
-        HttpContext http, IResult result, int limit, DataVersion version, string etag, HashSet<string> ownHeaders, Action onOverflow)
+        HttpContext http, IResult result, int limit, DataVersion version, string? etag, HashSet<string> ownHeaders, Action onOverflow)
     {
         var original = http.Features.Get<IHttpResponseBodyFeature>()!;
-        var capture = new CapturingStream(original.Stream, limit, onOverflow);
+        var capture = new CapturingStream(original.Stream, etag is null ? int.MaxValue : limit, onOverflow);
         var capturing = new StreamResponseBodyFeature(capture, original);
         http.Features.Set<IHttpResponseBodyFeature>(capturing);
         try
@@ -135,9 +147,21 @@ public static class Caching
 
         var body = capture.Kept;
         var headers = http.Response.Headers.Where(h => !ownHeaders.Contains(h.Key) && !NotStored.Contains(h.Key)).ToArray();
+        var ok = http.Response.StatusCode == StatusCodes.Status200OK;
+        if (etag is null)
+        {
+            etag = RecordETags.Of(body);
+            http.Response.Headers.ETag = etag;
+            if (ok && Matches(http.Request.Headers.IfNoneMatch, etag))
+            {
+                http.Response.StatusCode = StatusCodes.Status304NotModified;
+                foreach (var name in headers.Select(h => h.Key)) http.Response.Headers.Remove(name);
+                return body.Length > limit ? null : new CachedAnswer(version.Version, version.ChangedAt, etag, body, headers, DateTimeOffset.UtcNow);
+            }
+        }
         http.Response.ContentLength = body.Length;
         await http.Response.Body.WriteAsync(body, http.RequestAborted);
-        if (http.Response.StatusCode != StatusCodes.Status200OK) return null;
+        if (!ok || body.Length > limit) return null;
         return new CachedAnswer(version.Version, version.ChangedAt, etag, body, headers, DateTimeOffset.UtcNow);
     }
 

@@ -80,7 +80,7 @@ public static partial class OpenApi
                 {
                     concrete.Content = new Dictionary<string, IOpenApiMediaType> { [ProblemContentType] = new OpenApiMediaType { Schema = schema } };
                 }
-                if (string.IsNullOrEmpty(concrete.Description) || concrete.Description is "OK" or "Created" or "No Content" or "Not Found" or "Bad Request" or "Conflict" or "Unauthorized" or "Not Modified")
+                if (string.IsNullOrEmpty(concrete.Description) || concrete.Description is "OK" or "Created" or "No Content" or "Not Found" or "Bad Request" or "Conflict" or "Unauthorized" or "Not Modified" or "Forbidden")
                 {
                     concrete.Description = DescribeStatus(status);
                 }

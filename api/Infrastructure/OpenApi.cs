@@ -74,6 +74,7 @@ public static partial class OpenApi
             options.OperationFilter<CommonParametersFilter>();
             options.OperationFilter<Deprecation.OperationFilter>();
             options.OperationFilter<ProblemResponsesFilter>();
+            options.OperationFilter<WriteSafety.OperationFilter>();
             options.OperationFilter<SecurityFilter>();
             options.OperationFilter<ExamplesFilter>();
             options.OperationFilter<SparseFields.OperationFilter>();
@@ -133,6 +134,7 @@ public static partial class OpenApi
         ("Changes", "Incremental sync: one feed of the creations, updates and deletions of every collection, in commit order, to resume from a token."),
         (Keys.KeysApi.Tag, Keys.KeysApi.TagDescription),
         ("Health", "Liveness and readiness probes."),
+        ("Audit", "Who changed what: every write with its API key, its time, and the record before and after. Admin keys only."),
     ];
 
     // Page<TerritorySummary> -> TerritorySummaryPage.

@@ -92,50 +92,24 @@ public static class References
         await connection.ExecuteScalarAsync<bool>(new CommandDefinition(ActorExists, new { id }, cancellationToken: ct));
 
     /// <summary>
-    /// Runs <paramref name="deleteSql"/> (which deletes the record with @id, leaves its tombstone and returns its
-    /// id) for a collection that no other record refers to. 404 when nothing was deleted.
+    /// The 409 of a delete the database refused because other records refer to the record (under "referencedBy"),
+    /// read on <paramref name="connection"/> after the refused transaction was rolled back.
     /// </summary>
-    public static async Task<Results<NoContent, NotFoundProblem>> DeleteAsync(
-        HttpContext context, NpgsqlDataSource db, string collection, string id, string deleteSql, CancellationToken ct)
-    {
-        var deleted = await ConflictRetry.RunAsync(async () =>
-        {
-            await using var connection = await db.OpenConnectionAsync(ct);
-            return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(deleteSql, new { id }, cancellationToken: ct));
-        }, ct);
-        var noun = context.RequestServices.GetRequiredService<CollectionRegistry>()[collection].Noun;
-        return deleted is null ? Problems.NoRecord(context, noun, id) : TypedResults.NoContent();
-    }
-
-    /// <summary>
-    /// As <see cref="DeleteAsync"/>, for a collection other records refer to: when the database refuses the
-    /// delete because of them, 409 listing the referring records (under "referencedBy").
-    /// </summary>
-    public static async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteUnlessReferencedAsync(
-        HttpContext context, NpgsqlDataSource db, string collection, string id, string deleteSql, CancellationToken ct)
+    public static async Task<ConflictProblem> ReferencedAsync(HttpContext context, NpgsqlConnection connection, string collection, string id, CancellationToken ct)
     {
         var collections = context.RequestServices.GetRequiredService<CollectionRegistry>();
         var noun = collections[collection].Noun;
-        await using var connection = await db.OpenConnectionAsync(ct);
-        try
+        var referringSql = await ReferringSqlAsync(connection, collections, collection, ct);
+        var referring = referringSql is null ? [] : (await connection.QueryAsync<ReferringRow>(
+            new CommandDefinition(referringSql, new { id }, cancellationToken: ct))).AsList();
+        var listed = referring.Take(MaxListed).Select(r => new ReferringRecord(r.Collection, r.Id)).ToList();
+        var detail = referring.Count switch
         {
-            var deleted = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(deleteSql, new { id }, cancellationToken: ct));
-            return deleted is null ? Problems.NoRecord(context, noun, id) : TypedResults.NoContent();
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
-        {
-            var referringSql = await ReferringSqlAsync(connection, collections, collection, ct);
-            var referring = referringSql is null ? [] : (await connection.QueryAsync<ReferringRow>(
-                new CommandDefinition(referringSql, new { id }, cancellationToken: ct))).AsList();
-            var listed = referring.Take(MaxListed).Select(r => new ReferringRecord(r.Collection, r.Id)).ToList();
-            var detail = referring.Count switch
-            {
-                0 => $"Other records refer to the {noun} '{id}': remove those references first.",
-                1 => $"The {noun} '{id}' is referred to by {referring[0].Collection}/{referring[0].Id}: remove that reference first.",
-                _ => $"The {noun} '{id}' is referred to by {referring.Count} records{(referring.Count > MaxListed ? $" (the first {MaxListed} are listed)" : "")}: remove those references first.",
-            };
-            return Problems.Conflict(context, detail, new Dictionary<string, object?> { ["referencedBy"] = listed });
-        }
+            0 => $"Other records refer to the {noun} '{id}': remove those references first.",
+            1 => $"The {noun} '{id}' is referred to by {referring[0].Collection}/{referring[0].Id}: remove that reference first.",
+            _ => $"The {noun} '{id}' is referred to by {referring.Count} records{(referring.Count > MaxListed ? $" (the first {MaxListed} are listed)" : "")}: remove those references first.",
+        };
+        return Problems.Conflict(context, detail, new Dictionary<string, object?> { ["referencedBy"] = listed });
     }
 
     /// <summary>

@@ -20,7 +20,7 @@ public static class ProjectsApi
     public static IEndpointRouteBuilder MapProjectsApi(this IEndpointRouteBuilder app)
     {
         app.AddCollection(Collection);
-        var api = app.MapGroup("/v1/projects").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
+        var api = app.MapGroup("/v1/projects").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests().WithSafeWrites();
 
         api.MapGet("/", ListProjects).WithSparseFields<ProjectSummary>().WithName("listProjects").WithSummary("List projects")
             .WithDescription("Projets de territoire, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, resource (the projects combining it), actor (the projects it is involved in), updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching project, unpaged.")
@@ -29,7 +29,7 @@ public static class ProjectsApi
             .WithListDocs(ListDocs).CacheableRead();
         api.MapGet("/{id}", GetProject).WithName("getProject").WithSummary("Get a project")
             .WithDescription("One project with its territory, the resources it combines, the actors involved and its sources.")
-            .WithResponseExample(200, ProjectExamples.Response).CacheableRead();
+            .WithResponseExample(200, ProjectExamples.Response).CacheableRecordRead();
         api.MapPost("/", CreateProject).WithName("createProject").WithSummary("Create a project")
             .WithDescription("Creates a project. Its id is the one given, or else generated from its name.")
             .WithRequestExample(ProjectExamples.Request).WithResponseExample(201, ProjectExamples.Response).RequireApiKey();
@@ -150,17 +150,16 @@ public static class ProjectsApi
         ProjectRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.CreateAsync(context, db, request.Id, ProjectWrite.From(request), write => Ids.Slug(write.Name), ct);
 
-    public static Task<Results<Ok<ProjectResponse>, ValidationProblem, NotFoundProblem>> ReplaceProject(
+    public static Task<Results<Ok<ProjectResponse>, ValidationProblem, NotFoundProblem, PreconditionFailedProblem>> ReplaceProject(
         string id, ProjectRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.ReplaceAsync(context, db, id, request.Id, ProjectWrite.From(request), ct);
 
-    public static Task<Results<NoContent, NotFoundProblem>> DeleteProject(
+    public static Task<Results<NoContent, NotFoundProblem, PreconditionFailedProblem>> DeleteProject(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.DeleteAsync(context, db, id, ct);
 
-    private static async Task<ProjectResponse?> ReadProject(NpgsqlDataSource db, string id, CancellationToken ct)
+    private static async Task<ProjectResponse?> ReadProject(NpgsqlConnection connection, string id, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(SelectProject, new { id }, cancellationToken: ct));
         var row = await results.ReadSingleOrDefaultAsync<ProjectRow>();
         if (row is null) return null;

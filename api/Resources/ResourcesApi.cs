@@ -19,7 +19,7 @@ public static class ResourcesApi
     public static IEndpointRouteBuilder MapResourcesApi(this IEndpointRouteBuilder app)
     {
         app.AddCollection(Collection);
-        var api = app.MapGroup("/v1/resources").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
+        var api = app.MapGroup("/v1/resources").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests().WithSafeWrites();
 
         api.MapGet("/", ListResources).WithSparseFields<ResourceSummary>().WithName("listResources").WithSummary("List resources")
             .WithDescription("Ressources territoriales, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filters: territory, kind, tag, actor, updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching resource, unpaged.")
@@ -28,7 +28,7 @@ public static class ResourcesApi
             .WithListDocs(ListDocs).CacheableRead();
         api.MapGet("/{id}", GetResource).WithName("getResource").WithSummary("Get a resource")
             .WithDescription("One resource with its territory, the actors that carry it, the projects that combine it and its sources.")
-            .WithResponseExample(200, ResourceExamples.Response).CacheableRead();
+            .WithResponseExample(200, ResourceExamples.Response).CacheableRecordRead();
         api.MapPost("/", CreateResource).WithName("createResource").WithSummary("Create a resource")
             .WithDescription("Creates a resource. Its id is the one given, or else generated from its name.")
             .WithRequestExample(ResourceExamples.Request).WithResponseExample(201, ResourceExamples.Response).RequireApiKey();
@@ -149,17 +149,16 @@ public static class ResourcesApi
         ResourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.CreateAsync(context, db, request.Id, ResourceWrite.From(request), write => Ids.Slug(write.Name), ct);
 
-    public static Task<Results<Ok<ResourceResponse>, ValidationProblem, NotFoundProblem>> ReplaceResource(
+    public static Task<Results<Ok<ResourceResponse>, ValidationProblem, NotFoundProblem, PreconditionFailedProblem>> ReplaceResource(
         string id, ResourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.ReplaceAsync(context, db, id, request.Id, ResourceWrite.From(request), ct);
 
-    public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteResource(
+    public static Task<Results<NoContent, NotFoundProblem, ConflictProblem, PreconditionFailedProblem>> DeleteResource(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.DeleteUnlessReferencedAsync(context, db, id, ct);
 
-    private static async Task<ResourceResponse?> ReadResource(NpgsqlDataSource db, string id, CancellationToken ct)
+    private static async Task<ResourceResponse?> ReadResource(NpgsqlConnection connection, string id, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(SelectResource, new { id }, cancellationToken: ct));
         var row = await results.ReadSingleOrDefaultAsync<ResourceRow>();
         if (row is null) return null;

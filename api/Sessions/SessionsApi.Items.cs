@@ -79,7 +79,7 @@ public static partial class SessionsApi
         Write.CreateAsync(context, db, request.Id, SessionWrite.From(request),
             write => write.Number is { } n ? $"seance-{n:00}" : $"seance-{Ids.RandomChars(8)}", ct, NumberUnique(context, db, request, ct));
 
-    public static Task<Results<Ok<SessionResponse>, ValidationProblem, NotFoundProblem, ConflictProblem>> ReplaceSession(
+    public static Task<Results<Ok<SessionResponse>, ValidationProblem, NotFoundProblem, ConflictProblem, PreconditionFailedProblem>> ReplaceSession(
         string id, SessionRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.ReplaceAsync(context, db, id, request.Id, SessionWrite.From(request), ct, check: null, unique: NumberUnique(context, db, request, ct));
 
@@ -87,7 +87,7 @@ public static partial class SessionsApi
     private static Writes<SessionResponse>.Unique NumberUnique(HttpContext context, NpgsqlDataSource db, SessionRequest request, CancellationToken ct) =>
         new(NumberConstraint, () => NumberTaken(context, db, request.Number!.Value, ct));
 
-    public static Task<Results<NoContent, NotFoundProblem>> DeleteSession(
+    public static Task<Results<NoContent, NotFoundProblem, PreconditionFailedProblem>> DeleteSession(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.DeleteAsync(context, db, id, ct);
 
@@ -99,9 +99,8 @@ public static partial class SessionsApi
         return Problems.Conflict(context, $"The session '{existing}' already has the number {number}.", new Dictionary<string, object?> { ["existingId"] = existing });
     }
 
-    private static async Task<SessionResponse?> ReadSession(NpgsqlDataSource db, string id, CancellationToken ct)
+    private static async Task<SessionResponse?> ReadSession(NpgsqlConnection connection, string id, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(SelectSession, new { id }, cancellationToken: ct));
         var row = await results.ReadSingleOrDefaultAsync<SessionRow>();
         if (row is null) return null;

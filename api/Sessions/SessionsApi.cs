@@ -18,7 +18,7 @@ public static partial class SessionsApi
     public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder app)
     {
         app.AddCollection(Collection);
-        var api = app.MapGroup("/v1/sessions").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
+        var api = app.MapGroup("/v1/sessions").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests().WithSafeWrites();
 
         api.MapGet("/", ListSessions).WithSparseFields<SessionSummary>().WithName("listSessions").WithSummary("List sessions")
             .WithDescription("Séances de l'observatoire, ordered by number (sessions without a number last) then id, paged with an opaque cursor (links.next and the Link header). " +
@@ -40,7 +40,7 @@ public static partial class SessionsApi
         api.MapGet("/{id}", GetSession).WithName("getSession").WithSummary("Get a session")
             .WithDescription("One session with its featured territory, its partner, its documents, its speakers and its sources.")
             .WithResponseExample(200, SessionExamples.Response)
-            .CacheableRead();
+            .CacheableRecordRead();
         api.MapPost("/", CreateSession).WithName("createSession").WithSummary("Create a session")
             .WithDescription("Creates a session with its documents and speakers. Its id is the one given, or else \"seance-NN\" from its number, or else generated. The number is unique.")
             .WithRequestExample(SessionExamples.Request).WithResponseExample(201, SessionExamples.Response).RequireApiKey();

@@ -16,7 +16,7 @@ public static class SourcesApi
     public static IEndpointRouteBuilder MapSourcesApi(this IEndpointRouteBuilder app)
     {
         app.AddCollection(Collection);
-        var api = app.MapGroup("/v1/sources").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
+        var api = app.MapGroup("/v1/sources").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests().WithSafeWrites();
 
         api.MapGet("/", ListSources).WithSparseFields<SourceResponse>().WithName("listSources").WithSummary("List sources")
             .WithDescription("The public pages, documents, repositories and packages that facts come from, ordered by id (or as sort= says), paged with an opaque cursor (links.next and the Link header). Filter: updatedSince; q searches in French. As CSV (format=csv or Accept: text/csv), every matching source, unpaged.")
@@ -25,7 +25,7 @@ public static class SourcesApi
             .WithListDocs(ListDocs).CacheableRead();
         api.MapGet("/{id}", GetSource).WithName("getSource").WithSummary("Get a source")
             .WithDescription("One source. The records citing it list it in their sources.")
-            .WithResponseExample(200, SourceExamples.Response).CacheableRead();
+            .WithResponseExample(200, SourceExamples.Response).CacheableRecordRead();
         api.MapPost("/", CreateSource).WithName("createSource").WithSummary("Create a source")
             .WithDescription("Creates a source. Its id is the one given, or else generated from the title (or the URL's host).")
             .WithRequestExample(SourceExamples.Request).WithResponseExample(201, SourceExamples.Response).RequireApiKey();
@@ -100,17 +100,16 @@ public static class SourcesApi
         SourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.CreateAsync(context, db, request.Id, SourceWrite.From(request), write => Ids.Slug(write.Title ?? HostOf(write.Url)), ct);
 
-    public static Task<Results<Ok<SourceResponse>, ValidationProblem, NotFoundProblem>> ReplaceSource(
+    public static Task<Results<Ok<SourceResponse>, ValidationProblem, NotFoundProblem, PreconditionFailedProblem>> ReplaceSource(
         string id, SourceRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.ReplaceAsync(context, db, id, request.Id, SourceWrite.From(request), ct);
 
-    public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteSource(
+    public static Task<Results<NoContent, NotFoundProblem, ConflictProblem, PreconditionFailedProblem>> DeleteSource(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.DeleteUnlessReferencedAsync(context, db, id, ct);
 
-    private static async Task<SourceResponse?> ReadSource(NpgsqlDataSource db, string id, CancellationToken ct)
+    private static async Task<SourceResponse?> ReadSource(NpgsqlConnection connection, string id, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<SourceRow>(new CommandDefinition(SelectSource, new { id }, cancellationToken: ct));
         return row?.ToResponse();
     }

@@ -100,7 +100,8 @@ public static partial class TerritoriesApi
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? include = null)
     {
         if (TerritoryIncludes.Parse(context, include, out var wanted) is { } invalidInclude) return invalidInclude;
-        var territory = await ReadTerritory(db, id, wanted, ct);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var territory = await ReadTerritory(connection, id, wanted, ct);
         return territory is null ? Problems.NoRecord(context, Collection.Noun, id) : TypedResults.Ok(territory);
     }
 
@@ -132,7 +133,7 @@ public static partial class TerritoriesApi
     }
 
     /// <param name="id">Territory id; it must be the one the body's phase and code give.</param>
-    public static async Task<Results<Ok<TerritoryResponse>, ValidationProblem, NotFoundProblem>> ReplaceTerritory(
+    public static async Task<Results<Ok<TerritoryResponse>, ValidationProblem, NotFoundProblem, PreconditionFailedProblem>> ReplaceTerritory(
         string id, TerritoryRequest request, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         var write = TerritoryWrite.From(request);
@@ -145,18 +146,17 @@ public static partial class TerritoriesApi
     }
 
     /// <param name="id">Territory id.</param>
-    public static Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteTerritory(
+    public static Task<Results<NoContent, NotFoundProblem, ConflictProblem, PreconditionFailedProblem>> DeleteTerritory(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         Write.DeleteUnlessReferencedAsync(context, db, id, ct);
 
-    private static Task<TerritoryResponse?> ReadTerritory(NpgsqlDataSource db, string id, CancellationToken ct) =>
-        ReadTerritory(db, id, new HashSet<string>(), ct);
+    private static Task<TerritoryResponse?> ReadTerritory(NpgsqlConnection connection, string id, CancellationToken ct) =>
+        ReadTerritory(connection, id, new HashSet<string>(), ct);
 
     // The included collections asked for join the same batch.
-    private static async Task<TerritoryResponse?> ReadTerritory(NpgsqlDataSource db, string id, IReadOnlySet<string> wanted, CancellationToken ct)
+    private static async Task<TerritoryResponse?> ReadTerritory(NpgsqlConnection connection, string id, IReadOnlySet<string> wanted, CancellationToken ct)
     {
         var sql = wanted.Count == 0 ? SelectTerritory : SelectTerritory + ";\n" + TerritoryIncludes.Sql(wanted);
-        await using var connection = await db.OpenConnectionAsync(ct);
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, new { id, ids = new[] { id } }, cancellationToken: ct));
         var row = await results.ReadSingleOrDefaultAsync<TerritoryRow>();
         if (row is null) return null;

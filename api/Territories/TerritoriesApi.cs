@@ -18,7 +18,7 @@ public static partial class TerritoriesApi
     public static IEndpointRouteBuilder MapTerritoriesApi(this IEndpointRouteBuilder app)
     {
         app.AddCollection(Collection);
-        var api = app.MapGroup("/v1/territories").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests();
+        var api = app.MapGroup("/v1/territories").WithTags(Collection.Tag).RejectUnknownQueryParameters().ValidateRequests().WithSafeWrites();
 
         api.MapGet("/", ListTerritories).WithName("listTerritories").WithSummary("List territories")
             .WithDescription("Territoires d'industrie of both phases, ordered by id, paged with an opaque cursor (links.next and the Link header).")
@@ -29,7 +29,7 @@ public static partial class TerritoriesApi
             .WithListDocs(ListDocs).CacheableRead();
         api.MapGet("/{id}", GetTerritory).WithName("getTerritory").WithSummary("Get a territory")
             .WithDescription("One territory with its member groupings (EPCI), its predecessors and successors in the other phase (derived from shared communes), its key figures and its sources. Facts about a studied territory belong to its 2018-2022 record: a 2023-2027 territory reaches them through its predecessors.")
-            .WithResponseExample(200, TerritoryExamples.Response).CacheableRead();
+            .WithResponseExample(200, TerritoryExamples.Response).CacheableRecordRead();
         api.MapGet("/{id}/communes", ListTerritoryCommunes).WithName("listTerritoryCommunes").WithSummary("List a territory's communes")
             .WithDescription("The member communes of a territory, by INSEE code, paged.")
             .WithResponseExample(200, TerritoryExamples.Communes).CacheableRead();

@@ -27,7 +27,8 @@ public sealed class CacheSwitchTests
         var notModified = await client.SendAsync(conditional);
         Assert.Multiple(async () =>
         {
-            Assert.That((meter.Misses, meter.Hits), Is.EqualTo((2L, 0L)), "both reads computed, none from memory");
+            // A record's ETag is the hash of its body: with nothing kept, the conditional read computes it too.
+            Assert.That((meter.Misses, meter.Hits), Is.EqualTo((3L, 0L)), "every read computed, none from memory");
             Assert.That(await second.Content.ReadAsStringAsync(), Is.EqualTo(await first.Content.ReadAsStringAsync()));
             Assert.That(second.Headers.ETag, Is.EqualTo(first.Headers.ETag));
             Assert.That(notModified.StatusCode, Is.EqualTo(HttpStatusCode.NotModified));
