@@ -35,7 +35,7 @@ public sealed class RequestGenerator(Operation operation, Values values, IReadOn
             else if (operation.Method is "PUT" or "DELETE") { id = values.Pick(writable.Keys.ToList()); Loosen("write on a fuzz record"); }
             else id = values.Pick(values.Data.Ids(operation.Collection!));
             path = path.Replace("{id}", id.StartsWith('%') || id.Contains("%2") ? id : Uri.EscapeDataString(id));
-            if (operation.Method == "PUT") writableTarget = Uri.UnescapeDataString(id);
+            if (operation.Method == "PUT") _writableTarget = Uri.UnescapeDataString(id);
         }
 
         var query = new List<(string Name, string Value)>();
@@ -63,11 +63,11 @@ public sealed class RequestGenerator(Operation operation, Values values, IReadOn
         string? creates = null;
         if (operation.BodySchema is { } schema)
         {
-            var id = operation.Method == "PUT" ? (values.Chance(0.5) ? writableTarget : null) : values.Chance(0.8) ? _bodies.NewId() : null;
+            var id = operation.Method == "PUT" ? (values.Chance(0.5) ? _writableTarget : null) : values.Chance(0.8) ? _bodies.NewId() : null;
             var valid = _bodies.Valid(schema, id);
             // What a replace cannot change (the phase and code a territory's id derives from, an actor's type) is
             // kept from the body that created the record.
-            if (operation.Method == "PUT" && writableTarget is not null && writable.TryGetValue(writableTarget, out var original))
+            if (operation.Method == "PUT" && _writableTarget is not null && writable.TryGetValue(_writableTarget, out var original))
             {
                 foreach (var member in new[] { "phase", "code", "type" })
                 {
@@ -78,6 +78,14 @@ public sealed class RequestGenerator(Operation operation, Values values, IReadOn
             contentType = "application/json";
             Loosen("a generated body (its references and uniqueness are not known in advance)");
             if (operation.Method == "POST") creates = "/v1/" + operation.Collection;
+            if (!breakSomething && values.Chance(0.15) && schema["properties"]!.AsObject().Where(p => Operation.TypeOf(operation.Resolve(p.Value!)) == "string").Select(p => p.Key).ToList() is { Count: > 0 } strings)
+            {
+                // Any UTF-16 at all (lone surrogates, controls, quotes): refused or stored, never a 5xx.
+                var member = values.Pick(strings);
+                valid[member] = values.Garbage();
+                body = valid.ToJsonString();
+                Loosen($"arbitrary UTF-16 in '{member}'");
+            }
             if (TakeTheBreak(1))
             {
                 switch (values.Next(10))
@@ -96,7 +104,7 @@ public sealed class RequestGenerator(Operation operation, Values values, IReadOn
         }.With(headers);
     }
 
-    private string? writableTarget;
+    private string? _writableTarget;
 
     // GET /v1/search answers 400 without q, which the document can only say in words: making a parameter required
     // is a breaking change under the version 1 policy, so the document keeps it optional.
