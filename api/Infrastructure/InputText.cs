@@ -47,7 +47,8 @@ public static class InputText
         {
             var c = text[i];
             var allowed = (c == '\t' && (tab || lineBreaks)) || ((c == '\r' || c == '\n') && lineBreaks);
-            if ((c < 0x20 && !allowed) || c == 0x7F) return $"Control characters are not allowed: U+{(int)c:X4} at character {i + 1}.";
+            // C0, DEL and C1 (U+0080 to U+009F, such as NEL): all of Unicode's control characters.
+            if ((c < 0x20 && !allowed) || (c >= 0x7F && c <= 0x9F)) return $"Control characters are not allowed: U+{(int)c:X4} at character {i + 1}.";
         }
         return null;
     }

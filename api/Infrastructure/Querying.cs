@@ -28,7 +28,7 @@ public static partial class Querying
                 .Select(p => p.Name)
                 .ToHashSet(StringComparer.OrdinalIgnoreCase);
             var rules = parameters
-                .Select(p => (p.Name, Rule: ParameterRule(p.Name, p.Attributes)))
+                .Select(p => (p.Name, Rule: ParameterRule(p.Name, p.Type, p.Attributes)))
                 .Where(p => p.Rule is not null)
                 .ToList();
             return async context =>
@@ -78,9 +78,22 @@ public static partial class Querying
         }
     }
 
-    /// <summary>What a parameter's [OneOf] or [Code] checks: a message for a value it refuses, else null.</summary>
-    private static Func<string, string?>? ParameterRule(string name, ICustomAttributeProvider parameter)
+    /// <summary>
+    /// What a parameter's [OneOf] or [Code] checks, or its type's plain form: a message for a value it refuses, else
+    /// null. Binding alone is lenient: int.TryParse takes " 1", DateOnly.TryParse takes "2024/01/01" and reads
+    /// "01/02/2024" as 2 January; the document promises an integer and a YYYY-MM-DD date.
+    /// </summary>
+    private static Func<string, string?>? ParameterRule(string name, Type type, ICustomAttributeProvider parameter)
     {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type == typeof(int) || type == typeof(long))
+        {
+            return value => PlainInteger().IsMatch(value) ? null : $"'{value}' is not a valid value for {name}: expected an integer.";
+        }
+        if (type == typeof(DateOnly))
+        {
+            return value => PlainDate().IsMatch(value) ? null : $"'{value}' is not a valid value for {name}: expected a date (YYYY-MM-DD).";
+        }
         if (parameter.GetCustomAttributes(typeof(Contracts.OneOfAttribute), true).FirstOrDefault() is Contracts.OneOfAttribute oneOf)
         {
             return value => oneOf.Values.Contains(value, StringComparer.Ordinal) ? null : $"{name} must be one of: {string.Join(", ", oneOf.Values)}.";
@@ -92,6 +105,12 @@ public static partial class Querying
         }
         return null;
     }
+
+    [GeneratedRegex(@"^-?[0-9]+\z")]
+    private static partial Regex PlainInteger();
+
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}\z")]
+    private static partial Regex PlainDate();
 
     private static bool IsQueryType(Type type)
     {

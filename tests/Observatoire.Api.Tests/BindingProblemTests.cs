@@ -109,6 +109,19 @@ public sealed class BindingProblemTests
         Assert.That(Error(body, parameter), Is.EqualTo(message));
     }
 
+    // Forms the framework's own parsing would take: padded or signed integers, dates in another order or separator.
+    [TestCase("/v1/territories?limit=%201", "limit", "' 1' is not a valid value for limit: expected an integer.")]
+    [TestCase("/v1/changes?limit=%2B5", "limit", "'+5' is not a valid value for limit: expected an integer.")]
+    [TestCase("/v1/sessions?year=2024%20", "year", "'2024 ' is not a valid value for year: expected an integer.")]
+    [TestCase("/v1/sessions?from=2024/01/01", "from", "'2024/01/01' is not a valid value for from: expected a date (YYYY-MM-DD).")]
+    [TestCase("/v1/sessions.ics?to=01/02/2024", "to", "'01/02/2024' is not a valid value for to: expected a date (YYYY-MM-DD).")]
+    [TestCase("/v1/territories/2018-ti2707/sessions?from=2024-1-5", "from", "'2024-1-5' is not a valid value for from: expected a date (YYYY-MM-DD).")]
+    public async Task A_query_integer_or_date_in_a_lenient_form_is_refused_not_reinterpreted(string url, string parameter, string message)
+    {
+        var body = await (await _writer.GetAsync(url)).ShouldBeValidationProblem(parameter);
+        Assert.That(Error(body, parameter), Is.EqualTo(message));
+    }
+
     [Test]
     public async Task Every_query_value_of_the_wrong_type_is_named_not_only_the_first()
     {

@@ -28,6 +28,29 @@ public sealed class ControlCharacterTests
         Assert.That((string?)problem["errors"]![field]![0], Does.Contain("Control characters"));
     }
 
+    // C1 controls (U+0080 to U+009F) are control characters as much as the C0 ones.
+    [TestCase("/v1/actors?territory=a%C2%85b", "territory")]
+    [TestCase("/v1/figures?q=x%C2%9F", "q")]
+    [TestCase("/v1/territories/2018-ti2707%C2%80", "path")]
+    public async Task A_C1_control_character_in_the_url_is_a_400_naming_where(string url, string field)
+    {
+        var problem = await (await _anonymous.GetAsync(url)).ShouldBeValidationProblem(field);
+        Assert.That((string?)problem["errors"]![field]![0], Does.Contain("Control characters"));
+    }
+
+    [Test]
+    public async Task A_C1_control_character_in_a_header_or_a_body_is_a_400_and_nothing_is_written()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/v1/territories");
+        request.Headers.TryAddWithoutValidation("X-Note", "a\u0085b");
+        await (await _anonymous.SendAsync(request)).ShouldBeValidationProblem("X-Note");
+
+        var source = Records.Source();
+        source["title"] = "Rapport\u0085annuel";
+        await (await _writer.PostJson("/v1/sources", source)).ShouldBeValidationProblem("title");
+        Assert.That((int)(await _anonymous.GetAsync($"/v1/sources/{source["id"]}")).StatusCode, Is.EqualTo(404));
+    }
+
     [Test]
     public async Task A_control_character_in_the_path_is_a_400()
     {

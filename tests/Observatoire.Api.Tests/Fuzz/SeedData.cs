@@ -1,0 +1,44 @@
+using System.Text.Json.Nodes;
+
+namespace Observatoire.Api.Tests.Fuzz;
+
+/// <summary>Ids of real records, read through the API's own lists, so that generated requests reach existing rows.</summary>
+public sealed class SeedData
+{
+    public static readonly string[] Collections = ["territories", "actors", "resources", "projects", "sessions", "sources", "figures"];
+
+    private readonly Dictionary<string, List<string>> _ids = new();
+
+    public IReadOnlyList<string> Ids(string collection) => _ids[collection];
+
+    public static async Task<SeedData> ReadAsync(HttpClient client)
+    {
+        var data = new SeedData();
+        foreach (var collection in Collections)
+        {
+            var page = JsonNode.Parse(await client.GetStringAsync($"/v1/{collection}?limit=50"))!;
+            var ids = page["items"]!.AsArray().Select(r => (string)r!["id"]!).ToList();
+            if (ids.Count == 0) throw new InvalidOperationException($"The seeded data has no {collection}: the fuzz needs some to reach real rows.");
+            data._ids[collection] = ids;
+            if (collection == "territories")
+            {
+                // Region and department codes in use, for territory bodies that name existing ones.
+                var rows = page["items"]!.AsArray();
+                data._ids["regionCodes"] = rows.SelectMany(r => r!["regions"]!.AsArray().Select(g => (string)g!["code"]!)).Distinct().ToList();
+                data._ids["departmentCodes"] = rows.SelectMany(r => r!["departments"]!.AsArray().Select(d => (string)d!)).Distinct().ToList();
+            }
+        }
+        return data;
+    }
+
+    /// <summary>The collection a reference field points to (territoryId, actorIds, partnerActorId…), if any.</summary>
+    public static string? CollectionOf(string field) => field switch
+    {
+        "territoryId" or "territoryIds" or "territory" => "territories",
+        "actorId" or "actorIds" or "partnerActorId" or "actor" or "speaker" => "actors",
+        "resourceIds" or "resource" => "resources",
+        "sourceIds" => "sources",
+        "regionCodes" or "departmentCodes" => field,
+        _ => null,
+    };
+}
