@@ -73,6 +73,8 @@ public sealed class BodyGenerator(Operation operation, Values values)
     private string Text(string name, JsonObject schema)
     {
         if ((string?)schema["format"] == "date") return values.Date();
+        // A key's expiry must lie ahead.
+        if ((string?)schema["format"] == "date-time" && name == "expiresAt") return DateTimeOffset.UtcNow.AddDays(1 + values.Next(3000)).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
         if (SeedData.CollectionOf(name) is { } collection) return values.Pick(values.Data.Ids(collection));
         if ((string?)schema["pattern"] is { } pattern) return values.Matching(pattern);
         if (name is "url" or "website") return $"https://example.org/fuzz/{values.Next(100000)}";

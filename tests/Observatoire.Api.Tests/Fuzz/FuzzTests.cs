@@ -100,7 +100,7 @@ public sealed class FuzzTests
         var body = await response.Content.ReadAsStringAsync();
         if (status == 201 && fuzzCase.Creates is not null && JsonNode.Parse(body)?["id"] is { } id)
         {
-            created.Add($"{fuzzCase.Creates}/{Uri.EscapeDataString((string)id!)}");
+            created.Add($"{fuzzCase.Creates}/{Uri.EscapeDataString(id.ToString())}");
         }
 
         var problems = new List<string>();
@@ -125,7 +125,7 @@ public sealed class FuzzTests
             var body = bodies.Valid(create.BodySchema!, bodies.NewId());
             using var response = await _client.SendAsync(new FuzzCase("POST", create.Template, Expect.Either, "setup") { Body = body.ToJsonString(), ContentType = "application/json", WithKey = true }.ToRequest());
             if ((int)response.StatusCode != 201) continue;
-            var id = (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!;
+            var id = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!.ToString();
             ids[id] = body;
             created.Add($"{create.Template}/{Uri.EscapeDataString(id)}");
         }

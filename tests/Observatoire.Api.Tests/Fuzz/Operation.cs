@@ -11,8 +11,11 @@ public sealed class Operation(JsonObject document, string template, string metho
     public string Id => (string)node["operationId"]!;
     public bool IsWrite => method is "POST" or "PUT" or "DELETE";
 
+    /// <summary>Whether the operation needs an API key (writes, and the admin reads: keys, audit).</summary>
+    public bool NeedsKey => node["security"] is JsonArray { Count: > 0 } security && security.Any(s => s is JsonObject { Count: > 0 });
+
     /// <summary>The collection the path names after /v1/ (territories for /v1/territories/{id}/communes).</summary>
-    public string? Collection => Regex.Match(template, "^/v1/([a-z]+)").Groups[1] is { Success: true } g && SeedData.Collections.Contains(g.Value) ? g.Value : null;
+    public string? Collection => Regex.Match(template, "^/v1/([a-z]+)").Groups[1] is { Success: true } g && (SeedData.Collections.Contains(g.Value) || g.Value == "keys") ? g.Value : null;
 
     public bool Documents(int status) => node["responses"]?[status.ToString()] is not null;
 

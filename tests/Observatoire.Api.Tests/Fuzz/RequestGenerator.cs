@@ -59,7 +59,7 @@ public sealed class RequestGenerator(Operation operation, Values values, IReadOn
 
         string? body = null;
         string? contentType = null;
-        var withKey = operation.IsWrite;
+        var withKey = operation.NeedsKey;
         string? creates = null;
         if (operation.BodySchema is { } schema)
         {
@@ -96,7 +96,7 @@ public sealed class RequestGenerator(Operation operation, Values values, IReadOn
                 }
             }
         }
-        if (operation.IsWrite && TakeTheBreak(1)) { withKey = false; Reject("no API key"); }
+        if (operation.NeedsKey && TakeTheBreak(1)) { withKey = false; Reject("no API key"); }
 
         return new FuzzCase(operation.Method, url, expect, why.Count == 0 ? "valid" : string.Join("; ", why))
         {

@@ -28,6 +28,11 @@ public sealed class SeedData
                 data._ids["departmentCodes"] = rows.SelectMany(r => r!["departments"]!.AsArray().Select(d => (string)d!)).Distinct().ToList();
             }
         }
+        // Keys are listed by the admin key (the suite's bootstrap key); their ids are numbers.
+        using var keys = new HttpRequestMessage(HttpMethod.Get, "/v1/keys?limit=50");
+        keys.Headers.Add("X-Api-Key", TestApi.ApiKey);
+        using var answer = await client.SendAsync(keys);
+        data._ids["keys"] = JsonNode.Parse(await answer.Content.ReadAsStringAsync())!["items"]!.AsArray().Select(k => k!["id"]!.ToString()).ToList();
         return data;
     }
 
