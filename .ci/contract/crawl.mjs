@@ -118,7 +118,12 @@ const rows = [];
 const withoutExample = new Set();
 let checkedByCrawl = 0;
 
+// Operations that declare a security requirement (the admin reads: keys, audit) are sent with the API's admin key.
+const secured = (entry) => (entry.operation.security ?? []).some((requirement) => Object.keys(requirement).length > 0);
+const withKey = (entry, headers) => (secured(entry) ? { ...headers, "X-Api-Key": process.env.API_KEY ?? "" } : headers);
+
 async function send(target, entry, url, headers, { badInput = false, expect4xx = badInput } = {}) {
+  headers = withKey(entry, headers);
   let response = await fetch(target + url, { headers, redirect: "manual" });
   let body = await response.text();
   let found = [];
@@ -184,11 +189,11 @@ async function pathValues(entry) {
   for (const parameter of entry.parameters.filter((p) => p.in === "path")) {
     const candidates = [...examplesOf(parameter), suggestedValue(parameter)].filter((v) => v !== undefined);
     const list = entry.path.slice(0, entry.path.indexOf(`{${parameter.name}}`) - 1);
-    const page = await fetch(`${api}${list}?limit=1`).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined);
+    const page = await fetch(`${api}${list}?limit=1`, { headers: withKey(entry, {}) }).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined);
     if (page?.items?.[0]?.id) candidates.push(page.items[0].id);
     values[parameter.name] = candidates[0];
     for (const candidate of candidates) {
-      const probe = await fetch(api + expand(entry.path, { ...values, [parameter.name]: candidate }));
+      const probe = await fetch(api + expand(entry.path, { ...values, [parameter.name]: candidate }), { headers: withKey(entry, {}) });
       await probe.arrayBuffer();
       if (probe.status !== 404) { values[parameter.name] = candidate; break; }
     }
