@@ -27,6 +27,7 @@ catch (Exception e) when (e is DatabaseUnavailableException or LocalPostgresExce
 builder.Services.AddObservatoireDatabase(connectionString);
 builder.Services.AddObservatoireCollections();
 builder.Services.AddObservatoireReadCache(connectionString);
+builder.Services.AddObservatoireReadReplicas(builder.Configuration);
 builder.Services.AddObservatoireHealthChecks();
 builder.Services.AddObservatoireJson();
 builder.Services.AddObservatoireProblems();
@@ -73,6 +74,8 @@ app.UseObservatoireRequestBudgets();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseObservatoireOpenApi();
+// Reads that the standbys can answer go to them (docs/decisions/0027).
+app.UseReadReplicas();
 
 app.MapHealthApi();
 app.MapTerritoriesApi();
