@@ -106,6 +106,12 @@ public sealed class StreamingReplica : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Stops the primary at once, as a crash would.</summary>
+    public Task StopPrimaryAsync() => StopServerAsync(PrimaryDirectory);
+
+    /// <summary>Makes the standby a primary and waits until it accepts writes.</summary>
+    public Task PromoteStandbyAsync() => RunAsync(Path.Combine(_bin, "pg_ctl"), ["-D", StandbyDirectory, "-w", "promote"]);
+
     private async Task<int> StartServerAsync(string directory, string options)
     {
         for (var attempt = 1; ; attempt++)
