@@ -26,7 +26,7 @@ catch (Exception e) when (e is DatabaseUnavailableException or LocalPostgresExce
 
 builder.Services.AddObservatoireDatabase(connectionString);
 builder.Services.AddObservatoireCollections();
-builder.Services.AddObservatoireReadCache(connectionString);
+builder.Services.AddObservatoireReadCache(ReadReplicaSetup.ListenerConnectionString(builder.Configuration, connectionString));
 builder.Services.AddObservatoireReadReplicas(builder.Configuration);
 builder.Services.AddObservatoireHealthChecks();
 builder.Services.AddObservatoireJson();

@@ -99,6 +99,14 @@ public sealed class ReplayedVersionPoller(ReadReplicas replicas, ILogger<Replaye
 
 public static class ReadReplicaSetup
 {
+    /// <summary>
+    /// The connection string of the data version listener: ConnectionStrings:ObservatoireListen when set (LISTEN
+    /// needs a session, so it must reach the primary directly when the others go through a transaction pooler),
+    /// else the primary's.
+    /// </summary>
+    public static string ListenerConnectionString(IConfiguration configuration, string primary) =>
+        configuration.GetConnectionString("ObservatoireListen") is { Length: > 0 } listen ? listen : primary;
+
     public static IServiceCollection AddObservatoireReadReplicas(this IServiceCollection services, IConfiguration configuration)
     {
         var configured = configuration.GetConnectionString(ReadReplicas.ConnectionStringName);
