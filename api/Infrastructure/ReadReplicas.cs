@@ -80,9 +80,6 @@ public sealed class ReadReplicas : IAsyncDisposable
             ? ValueTask.FromResult(version)
             : context.RequestServices.GetRequiredService<DataVersions>().CurrentAsync(ct);
 
-    /// <summary>Whether this request reads on the standbys.</summary>
-    public static bool ReadsOnStandby(HttpContext context) => context.Items.ContainsKey(StandbyRead);
-
     internal static bool TryRequired(HttpRequest request, out long version)
     {
         version = 0;

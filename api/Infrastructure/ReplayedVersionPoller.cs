@@ -11,7 +11,12 @@ internal sealed class StandbyHost(string name, NpgsqlDataSource dataSource)
     /// <summary>A small pool of its own: the read source may send a connection to any of the hosts.</summary>
     public NpgsqlDataSource DataSource { get; } = dataSource;
 
-    public (DataVersion Version, long AtTicks)? Last { get; set; }
+    private volatile Seen? _last;
+
+    /// <summary>The version last read on it, and when (Environment.TickCount64); replaced whole, never torn.</summary>
+    public Seen? Last { get => _last; set => _last = value; }
+
+    public sealed record Seen(DataVersion Version, long AtTicks);
 
     /// <summary>One entry per host named (host or host:port, comma-separated, as Npgsql reads them).</summary>
     public static IReadOnlyList<StandbyHost> All(string connectionString)
@@ -77,7 +82,7 @@ public sealed class ReplayedVersionPoller(ReadReplicas replicas, ILogger<Replaye
             await using var connection = await host.DataSource.OpenConnectionAsync(ct);
             var seen = await DataVersions.ReadAsync(connection, ct);
             // Versions only grow on a server; one read lower (a host replaced by an older copy) is taken as it is.
-            host.Last = (seen, Environment.TickCount64);
+            host.Last = new StandbyHost.Seen(seen, Environment.TickCount64);
             lock (failing)
             {
                 if (failing.Remove(host.Name)) logger.LogInformation("The read server {Host} answers again", host.Name);
@@ -117,10 +122,11 @@ public static class ReadReplicaSetup
         var connectionString = settings.ConnectionString;
         var interval = TimeSpan.FromMilliseconds(configuration.GetValue("Replicas:PollIntervalMilliseconds", 50));
         var maxAge = TimeSpan.FromMilliseconds(configuration.GetValue("Replicas:MaxPollAgeMilliseconds", 1000));
-        var replicas = new ReadReplicas(NpgsqlDataSource.Create(connectionString), StandbyHost.All(connectionString), interval, maxAge);
+        // Made by the container, so that it disposes the data sources when the application stops.
         return services
-            .AddSingleton(replicas)
-            .AddHostedService(provider => new ReplayedVersionPoller(replicas, provider.GetRequiredService<ILogger<ReplayedVersionPoller>>()));
+            .AddSingleton(_ => new ReadReplicas(NpgsqlDataSource.Create(connectionString), StandbyHost.All(connectionString), interval, maxAge))
+            .AddHostedService(provider => new ReplayedVersionPoller(
+                provider.GetRequiredService<ReadReplicas>(), provider.GetRequiredService<ILogger<ReplayedVersionPoller>>()));
     }
 
     /// <summary>
