@@ -4,6 +4,7 @@ using Observatoire.Api.Database;
 using Observatoire.Api.Figures;
 using Observatoire.Api.Health;
 using Observatoire.Api.Infrastructure;
+using Observatoire.Api.Keys;
 using Observatoire.Api.Projects;
 using Observatoire.Api.Resources;
 using Observatoire.Api.Search;
@@ -13,10 +14,10 @@ using Observatoire.Api.Territories;
 
 var builder = WebApplication.CreateBuilder(args).UseDefaultUrl();
 
-string connectionString;
+DatabaseConnections connections;
 try
 {
-    connectionString = await DatabaseSetup.ResolveConnectionStringAsync(builder);
+    connections = await DatabaseSetup.ResolveConnectionStringsAsync(builder);
 }
 catch (Exception e) when (e is DatabaseUnavailableException or LocalPostgresException)
 {
@@ -24,11 +25,11 @@ catch (Exception e) when (e is DatabaseUnavailableException or LocalPostgresExce
     return 1;
 }
 
-builder.Services.AddObservatoireDatabase(connectionString);
+builder.Services.AddObservatoireDatabase(connections);
 builder.Services.AddObservatoireCollections();
-builder.Services.AddObservatoireReadCache(ReadReplicaSetup.ListenerConnectionString(builder.Configuration, connectionString));
+builder.Services.AddObservatoireReadCache(ReadReplicaSetup.ListenerConnectionString(builder.Configuration, connections.RunTime));
 builder.Services.AddObservatoireReadReplicas(builder.Configuration);
-builder.Services.AddObservatoireHealthChecks();
+builder.Services.AddObservatoireHealthChecks(builder.Configuration);
 builder.Services.AddObservatoireJson();
 builder.Services.AddObservatoireProblems();
 builder.Services.AddObservatoireValidation();
@@ -45,17 +46,6 @@ builder.AddObservatoireRequestBudgets();
 var app = builder.Build();
 // Leaving the private cluster when the API stops (Ctrl-C included) stops it if no other process uses it.
 await using var localDatabase = app.Services.GetService<LocalPostgres>();
-
-try
-{
-    if (args.FirstOrDefault() == "seed") return await SeedCommand.RunAsync(app, args);
-    await app.PrepareDatabaseAsync();
-}
-catch (MigrationException e)
-{
-    Console.Error.WriteLine(e.Message);
-    return 1;
-}
 
 app.UseSecurityHeaders();
 app.UseForwardedHeaders();
@@ -87,6 +77,21 @@ app.MapSessionsApi();
 app.MapSourcesApi();
 app.MapChangesApi();
 app.MapSearchApi();
+app.MapKeysApi();
 
-await app.RunAsync();
-return 0;
+// After the routes: the keys command checks scopes against the collections they register.
+try
+{
+    if (args.FirstOrDefault() == "seed") return await SeedCommand.RunAsync(app, args);
+    if (args.FirstOrDefault() == "keys") return await KeysCommand.RunAsync(app, args);
+    // Migrates the database now, or, while it is unreachable, keeps trying in the background once started (not ready).
+    await app.Services.GetRequiredService<DatabasePreparation>().PrepareOrDeferAsync();
+    await app.RunAsync();
+}
+catch (Exception e) when (e is MigrationException or Npgsql.PostgresException)
+{
+    // Reachable but unusable (a changed migration, a refused password): only a person can fix it.
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
+return Environment.ExitCode;

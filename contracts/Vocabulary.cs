@@ -82,3 +82,10 @@ public sealed class CodeAttribute(string pattern) : Attribute
 {
     public string Pattern { get; } = pattern;
 }
+
+/// <summary>
+/// The member is an API key scope: admin, or write: and the name of one of the API's collections. The API lists
+/// them in the OpenAPI document from the collections it serves.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ScopeNameAttribute : Attribute;

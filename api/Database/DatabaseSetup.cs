@@ -8,16 +8,22 @@ namespace Observatoire.Api.Database;
 public static class DatabaseSetup
 {
     public const string ConnectionStringName = "Observatoire";
+    public const string OwnerConnectionStringName = "ObservatoireOwner";
     public const string LocalDatabaseName = "observatoire";
 
     /// <summary>
-    /// The configured connection string, or one to a private local cluster started for this process
-    /// (registered so that it stops with the application).
+    /// The configured connection strings, or ones to a private local cluster started for this process
+    /// (registered so that it stops with the application, and watched so that it restarts if it dies).
     /// </summary>
-    public static async Task<string> ResolveConnectionStringAsync(WebApplicationBuilder builder)
+    public static async Task<DatabaseConnections> ResolveConnectionStringsAsync(WebApplicationBuilder builder)
     {
         var configured = builder.Configuration.GetConnectionString(ConnectionStringName);
-        if (!string.IsNullOrWhiteSpace(configured)) return WithPoolDefaults(configured);
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            // Without an owner string the run-time role migrates too (it must then own the schema).
+            var owner = builder.Configuration.GetConnectionString(OwnerConnectionStringName);
+            return new DatabaseConnections(WithRunTimeDefaults(configured), string.IsNullOrWhiteSpace(owner) ? configured : owner);
+        }
 
         var binaries = LocalPostgres.FindBinaries() ?? throw new DatabaseUnavailableException(
             """
@@ -31,60 +37,71 @@ public static class DatabaseSetup
 
         var dataDirectory = builder.Configuration["LocalDatabase:Directory"] ?? Path.Combine(RepositoryRoot(builder.Environment.ContentRootPath), ".data", "postgres");
         var cluster = await LocalPostgres.StartAsync(dataDirectory, binaries);
+        string runTime;
         try
         {
             await cluster.EnsureDatabaseAsync(LocalDatabaseName);
+            runTime = await cluster.EnsureAppRoleAsync(LocalDatabaseName);
         }
         catch (NpgsqlException e)
         {
             await cluster.DisposeAsync();
             throw new LocalPostgresException(
-                $"The local PostgreSQL database cannot be used: the cluster in {cluster.ClusterDirectory} runs but the database {LocalDatabaseName} could not be created: {e.Message}\n" +
+                $"The local PostgreSQL database cannot be used: the cluster in {cluster.ClusterDirectory} runs but the database {LocalDatabaseName} or its role {LocalPostgres.AppRole} could not be created: {e.Message}\n" +
                 $"Way out: delete {dataDirectory} and the files beside it to start from scratch, or set ConnectionStrings__Observatoire to a PostgreSQL server of yours.");
         }
         // Program disposes it when the application stops: the last process using the cluster stops it.
         builder.Services.AddSingleton(cluster);
-        return WithPoolDefaults(cluster.ConnectionString(LocalDatabaseName));
+        builder.Services.AddHostedService<LocalPostgresWatchdog>();
+        return new DatabaseConnections(WithRunTimeDefaults(runTime), cluster.ConnectionString(LocalDatabaseName));
     }
 
-    /// <summary>Pool settings measured on 2 cores: a bounded pool with auto-prepare roughly doubles throughput.</summary>
-    public static string WithPoolDefaults(string connectionString)
+    /// <summary>
+    /// Pool settings measured on 2 cores (a bounded pool with auto-prepare roughly doubles throughput), and the time
+    /// budgets of every request (docs/decisions/0023): a statement, a lock wait, an idle transaction, opening a
+    /// connection or waiting for a pooled one are all bounded, so that a fault answers 503 instead of hanging.
+    /// A setting already in the connection string wins.
+    /// </summary>
+    public static string WithRunTimeDefaults(string connectionString)
     {
         var csb = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!connectionString.Contains("Maximum Pool Size", StringComparison.OrdinalIgnoreCase) &&
-            !connectionString.Contains("Max Pool Size", StringComparison.OrdinalIgnoreCase)) csb.MaxPoolSize = 16;
-        if (!connectionString.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase)) csb.MaxAutoPrepare = 20;
-        if (!connectionString.Contains("No Reset On Close", StringComparison.OrdinalIgnoreCase)) csb.NoResetOnClose = true;
+        // The keywords given, spaces and case ignored ("Max Pool Size" = "maxpoolsize").
+        var given = connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(part => part.Split('=')[0].Replace(" ", "").ToLowerInvariant()).ToHashSet();
+        bool Has(params string[] keys) => keys.Any(given.Contains);
+        if (!Has("maximumpoolsize", "maxpoolsize")) csb.MaxPoolSize = 16;
+        if (!Has("maxautoprepare")) csb.MaxAutoPrepare = 20;
+        if (!Has("noresetonclose")) csb.NoResetOnClose = true;
+        // Connecting, and waiting for a pooled connection when all are busy.
+        if (!Has("timeout")) csb.Timeout = 5;
+        // The client's own bound, above the server's statement_timeout: a server that stops answering altogether.
+        if (!Has("commandtimeout")) csb.CommandTimeout = 10;
+        var options = csb.Options ?? "";
+        foreach (var (setting, value) in Budgets)
+        {
+            if (!options.Contains(setting, StringComparison.OrdinalIgnoreCase)) options += $" -c {setting}={value}";
+        }
+        csb.Options = options.Trim();
         return csb.ConnectionString;
     }
 
-    public static IServiceCollection AddObservatoireDatabase(this IServiceCollection services, string connectionString)
+    /// <summary>The server-side budgets of the run-time role (each overridable in the connection string's Options).</summary>
+    public static readonly IReadOnlyList<(string Setting, string Value)> Budgets =
+    [
+        ("statement_timeout", "5s"),
+        ("lock_timeout", "2s"),
+        ("idle_in_transaction_session_timeout", "10s"),
+    ];
+
+    public static IServiceCollection AddObservatoireDatabase(this IServiceCollection services, DatabaseConnections connections)
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
         SqlMapper.AddTypeHandler(new DateOnlyHandler());
-        services.AddNpgsqlDataSource(connectionString);
+        services.AddNpgsqlDataSource(connections.RunTime);
+        services.AddSingleton(connections);
+        services.AddSingleton<DatabasePreparation>();
+        services.AddHostedService(provider => provider.GetRequiredService<DatabasePreparation>());
         return services;
-    }
-
-    /// <summary>Applies migrations, registers the bootstrap API key and loads the seeds into an empty database.</summary>
-    public static async Task PrepareDatabaseAsync(this WebApplication app)
-    {
-        var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Observatoire.Database");
-        if (app.Services.GetService<LocalPostgres>() is { } cluster)
-        {
-            logger.LogInformation("Using the local PostgreSQL cluster in {Directory} on 127.0.0.1:{Port}", cluster.ClusterDirectory, cluster.Port);
-        }
-        var applied = await Migrator.MigrateAsync(dataSource);
-        if (applied.Count > 0) logger.LogInformation("Applied migrations {Migrations}", string.Join(", ", applied));
-
-        await ApiKeys.RegisterBootstrapKeyAsync(app, dataSource, logger);
-
-        if (app.Configuration.GetValue("Seeds:LoadWhenEmpty", true) && await Seeder.IsEmptyAsync(dataSource))
-        {
-            var counts = await Seeder.SeedAsync(dataSource, Seeder.DefaultDirectory);
-            logger.LogInformation("Loaded seeds: {Counts}", counts);
-        }
     }
 
     /// <summary>The folder holding Observatoire.Api.sln above <paramref name="start"/>, else <paramref name="start"/>.</summary>
@@ -115,3 +132,9 @@ public static class DatabaseSetup
 }
 
 public sealed class DatabaseUnavailableException(string message) : Exception(message);
+
+/// <summary>
+/// The run-time connection string (the API's role: reads and writes the data, nothing else) and the owner's
+/// (migrations, grants, seeds). They are the same string when no owner is configured.
+/// </summary>
+public sealed record DatabaseConnections(string RunTime, string Owner);

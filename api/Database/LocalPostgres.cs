@@ -176,7 +176,7 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         }
     }
 
-    private async Task StartOrJoinAsync(CancellationToken ct)
+    private async Task StartOrJoinAsync(CancellationToken ct, bool keepPort = false)
     {
         if (LivePostmaster(ClusterDirectory) is { } running)
         {
@@ -192,7 +192,8 @@ public sealed partial class LocalPostgres : IAsyncDisposable
 
         for (var attempt = 1; ; attempt++)
         {
-            Port = FreePort();
+            // A restart keeps the port: the application's connection strings name it.
+            if (!keepPort) Port = FreePort();
             var logStart = File.Exists(LogFile) ? new FileInfo(LogFile).Length : 0;
             var start = await ExecAsync(Path.Combine(_binDirectory, "pg_ctl"),
                 ["-D", ClusterDirectory, "-l", LogFile, "-w", "-t", "60",
@@ -201,7 +202,7 @@ public sealed partial class LocalPostgres : IAsyncDisposable
             if (start.ExitCode == 0) return;
             var log = LogSince(logStart);
             // The free port was taken between choosing and binding it: try another.
-            if (attempt < 3 && log.Contains("could not bind", StringComparison.Ordinal)) continue;
+            if (attempt < 3 && !keepPort && log.Contains("could not bind", StringComparison.Ordinal)) continue;
             throw Failure($"pg_ctl, run as {User}, could not start the cluster in {ClusterDirectory} (exit {start.ExitCode}):\n{Indent(start.Stderr)}" +
                           (log.Length > 0 ? $"\n  {LogFile} says:\n{Indent(log)}" : ""),
                 $"if another PostgreSQL server uses this folder, stop it; {ScratchAdvice}; or {FolderAdvice}");

@@ -9,7 +9,8 @@ public static class SeedCommand
     public static async Task<int> RunAsync(WebApplication app, string[] args)
     {
         var directory = args.Length > 1 ? args[1] : Seeder.DefaultDirectory;
-        var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
+        // As the owner: loading replaces whole tables.
+        await using var dataSource = NpgsqlDataSource.Create(app.Services.GetRequiredService<DatabaseConnections>().Owner);
         await Migrator.MigrateAsync(dataSource);
         Console.WriteLine($"Seeded from {directory}: {await Seeder.SeedAsync(dataSource, directory)}");
         return 0;

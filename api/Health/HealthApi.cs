@@ -9,10 +9,19 @@ public static class HealthApi
 {
     private const string ReadinessTag = "ready";
 
-    /// <summary>Readiness checks: the database answers <c>select 1</c> within 3 seconds (AspNetCore.HealthChecks.NpgSql).</summary>
-    public static IServiceCollection AddObservatoireHealthChecks(this IServiceCollection services)
+    /// <summary>
+    /// Readiness checks: the process is not stopping and has migrated the database (<see cref="Readiness"/>), and the
+    /// database answers <c>select 1</c> within 3 seconds (AspNetCore.HealthChecks.NpgSql).
+    /// </summary>
+    public static IServiceCollection AddObservatoireHealthChecks(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddHealthChecks().AddNpgSql(name: "database", tags: [ReadinessTag], timeout: TimeSpan.FromSeconds(3));
+        services.AddSingleton<Readiness>();
+        services.AddHostedService<ShutdownDrain>();
+        // In-flight requests are bounded by the database budgets (5 s a statement): 20 s leaves them room after the drain.
+        services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownDrain.DrainDelay(configuration) + TimeSpan.FromSeconds(20));
+        services.AddHealthChecks()
+            .AddCheck<Readiness>("state", tags: [ReadinessTag])
+            .AddNpgSql(name: "database", tags: [ReadinessTag], timeout: TimeSpan.FromSeconds(3));
         return services;
     }
 
@@ -38,8 +47,9 @@ public static class HealthApi
         HttpContext context, HealthCheckService health, CancellationToken ct)
     {
         var report = await health.CheckHealthAsync(check => check.Tags.Contains(ReadinessTag), ct);
-        return report.Status == HealthStatus.Healthy
-            ? TypedResults.Ok(Healthy)
-            : new UnavailableProblem(Problems.Create(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable", "The database does not answer."));
+        if (report.Status == HealthStatus.Healthy) return TypedResults.Ok(Healthy);
+        var state = report.Entries.GetValueOrDefault("state");
+        var detail = state.Status == HealthStatus.Healthy ? "The database does not answer." : state.Description!;
+        return new UnavailableProblem(Problems.Create(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable", detail));
     }
 }

@@ -1,23 +1,21 @@
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Encodings.Web;
 using Dapper;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Authorization;
 using Npgsql;
 using Observatoire.Api.Database;
 
 namespace Observatoire.Api.Infrastructure;
 
 /// <summary>
-/// Writes require an API key in the X-Api-Key header. Keys are stored as SHA-256 hashes (they are long
-/// random secrets, so a fast hash is enough) and never logged.
+/// Writes require an API key in the X-Api-Key header, with the scope the operation needs (<see cref="Scopes"/>).
+/// Keys are stored as SHA-256 hashes (they are long random secrets, so a fast hash is enough) and never logged.
 /// </summary>
 /// <remarks>
 /// The key is checked by an authentication handler and an authorization policy, that is by middleware that
 /// runs before the endpoint binds its parameters: a write without a valid key is a 401 whatever its body,
-/// and the body is never read.
+/// and the body is never read (docs/decisions/0009, 0024).
 /// </remarks>
 public static class ApiKeys
 {
@@ -25,21 +23,39 @@ public static class ApiKeys
     public const string SchemeName = "ApiKey";
     public const string WritePolicy = "Writes";
 
-    private const string InsertKey = """
-        insert into api_keys (name, key_hash) values (@name, @hash)
-        on conflict (key_hash) do nothing
+    // One statement, so that two processes starting with the same key agree; a revoked key stays revoked.
+    private const string RegisterBootstrap = """
+        with revoked as (
+            update api_keys set revoked_at = now()
+            where bootstrap and revoked_at is null and key_hash <> @hash
+            returning id
+        ), registered as (
+            insert into api_keys (name, key_hash, scopes, bootstrap) values ('bootstrap', @hash, '{admin}', true)
+            on conflict (key_hash) do nothing
+            returning id
+        )
+        select (select count(*) from revoked) as revoked,
+               exists (select 1 from api_keys where key_hash = @hash and revoked_at is not null) as configured_key_revoked
         """;
 
     public static IServiceCollection AddObservatoireApiKeys(this IServiceCollection services)
     {
         // A lone scheme would become the default one and run on every request. Switched off, reads never look a
         // key up, even when a client sends one: only the write policy names the scheme (docs/decisions/0009).
+        // The scheme still answers the fallback policy's refusals (challenge and forbid), which never look a key up.
         AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
-        services.AddAuthentication()
+        services.AddAuthentication(options =>
+            {
+                options.DefaultChallengeScheme = SchemeName;
+                options.DefaultForbidScheme = SchemeName;
+            })
             .AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(SchemeName, displayName: null, configureOptions: null);
-        services.AddAuthorizationBuilder().AddPolicy(WritePolicy, policy => policy
-            .AddAuthenticationSchemes(SchemeName)
-            .RequireAuthenticatedUser());
+        services.AddAuthorizationBuilder()
+            .AddPolicy(WritePolicy, policy => policy
+                .AddAuthenticationSchemes(SchemeName)
+                .RequireAuthenticatedUser()
+                .AddRequirements(new ScopeRequirement()))
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().AddRequirements(new ReadOnlyUnlessDeclared()).Build());
         // Routing would answer 415 to a body that is not JSON before authorization runs, telling an anonymous
         // caller about the body first. Without this policy, binding answers the same 415 problem, after the key.
         foreach (var accepts in services.Where(d => d.ServiceType == typeof(MatcherPolicy) &&
@@ -51,30 +67,40 @@ public static class ApiKeys
     }
 
     /// <summary>
-    /// Marks the endpoint as a write: 401 problem without a valid key, documented in OpenAPI; after a 2xx, the data
-    /// version known is raised before the answer is sent, so the writer's next read sees its write.
+    /// Marks the endpoint as a write of its collection: it needs a key with <c>write:&lt;collection&gt;</c> or admin
+    /// (401 problem without a valid key, 403 without the scope; the document filters describe both); after a 2xx, the data version
+    /// known is raised before the answer is sent, so the writer's next read sees its write.
     /// </summary>
-    public static RouteHandlerBuilder RequireApiKey(this RouteHandlerBuilder builder) => builder
+    public static RouteHandlerBuilder RequireApiKey(this RouteHandlerBuilder builder)
+    {
+        builder.Add(endpoint => endpoint.Metadata.Add(Scopes.ForWrite(endpoint)));
+        return builder.NeedsKey().AddEndpointFilter(DataVersions.RaiseAfterWrite);
+    }
+
+    /// <summary>Marks the endpoint as key management (or another admin operation): it needs a key with admin.</summary>
+    public static RouteHandlerBuilder RequireAdmin(this RouteHandlerBuilder builder) =>
+        builder.WithMetadata(new RequiredScope(Scopes.Admin)).NeedsKey();
+
+    private static RouteHandlerBuilder NeedsKey(this RouteHandlerBuilder builder) => builder
         .RequireAuthorization(WritePolicy)
-        .AddEndpointFilter(DataVersions.RaiseAfterWrite)
         .WithMetadata(new ApiKeyRequiredAttribute())
         .ProducesProblem(StatusCodes.Status401Unauthorized);
 
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
     /// <summary>
-    /// Registers Auth:BootstrapKey. In the local default mode without one, a key is generated once and
-    /// kept beside the private cluster (README says where).
+    /// Registers Auth:BootstrapKey as an admin key and revokes the bootstrap keys configured before it. In the local
+    /// default mode without one, a key is generated once and kept beside the private cluster (README says where).
     /// </summary>
-    public static async Task RegisterBootstrapKeyAsync(WebApplication app, NpgsqlDataSource dataSource, ILogger logger)
+    public static async Task RegisterBootstrapKeyAsync(IServiceProvider services, NpgsqlDataSource dataSource, ILogger logger)
     {
-        var key = app.Configuration["Auth:BootstrapKey"];
-        if (string.IsNullOrWhiteSpace(key) && app.Services.GetService<LocalPostgres>() is { } cluster)
+        var key = services.GetRequiredService<IConfiguration>()["Auth:BootstrapKey"];
+        if (string.IsNullOrWhiteSpace(key) && services.GetService<LocalPostgres>() is { } cluster)
         {
             var file = Path.Combine(Path.GetDirectoryName(cluster.DataDirectory)!, "api-key");
             if (!File.Exists(file))
             {
-                await File.WriteAllTextAsync(file, Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant());
+                await File.WriteAllTextAsync(file, ApiKeyFormat.Generate());
                 if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             }
             key = (await File.ReadAllTextAsync(file)).Trim();
@@ -82,52 +108,18 @@ public static class ApiKeys
         }
         if (string.IsNullOrWhiteSpace(key))
         {
-            logger.LogWarning("No API key is configured (Auth:BootstrapKey): write operations will answer 401");
+            logger.LogWarning("No bootstrap API key is configured (Auth:BootstrapKey): only keys made with the keys command can write");
             return;
         }
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await connection.ExecuteAsync(InsertKey, new { name = "bootstrap", hash = Hash(key) });
-    }
-}
-
-/// <summary>
-/// Authenticates the X-Api-Key header against the stored hashes; its challenge is the 401 problem. The
-/// lookup holds a pooled connection for that one query only, so a write never holds two at once.
-/// </summary>
-public sealed class ApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, NpgsqlDataSource dataSource)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
-{
-    private const string SelectKey = """
-        select id, name from api_keys where key_hash = @hash and revoked_at is null
-        """;
-
-    private sealed record StoredKey(long Id, string Name);
-
-    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
-    {
-        var key = Request.Headers[ApiKeys.HeaderName].ToString();
-        if (key.Length == 0) return AuthenticateResult.NoResult();
-        StoredKey? found;
-        await using (var connection = await dataSource.OpenConnectionAsync(Context.RequestAborted))
+        if (ApiKeyFormat.IsPrefixed(key) && !ApiKeyFormat.IsWellFormed(key))
         {
-            found = await connection.QuerySingleOrDefaultAsync<StoredKey>(
-                new CommandDefinition(SelectKey, new { hash = ApiKeys.Hash(key) }, cancellationToken: Context.RequestAborted));
+            logger.LogError("Auth:BootstrapKey starts with {Prefix} but its checksum is wrong, so every request will refuse it: " +
+                            "use a key printed by the keys command, or one without that prefix", ApiKeyFormat.Prefix);
         }
-        if (found is not { } stored) return AuthenticateResult.Fail("The API key is not valid.");
-        // The key's id, not the key, names its rate-limit partition.
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, stored.Name),
-            new Claim(RateLimits.KeyClaim, stored.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))], Scheme.Name);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
-    }
-
-    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
-    {
-        // Says only whether a key was sent: nothing about the body, nor about which keys exist.
-        var sent = Request.Headers[ApiKeys.HeaderName].ToString().Length > 0;
-        var detail = sent ? "The API key is not valid." : $"This operation requires an API key in the {ApiKeys.HeaderName} header.";
-        Response.Headers.WWWAuthenticate = $"{ApiKeys.SchemeName} header=\"{ApiKeys.HeaderName}\"";
-        await TypedResults.Json(Problems.Create(Context, StatusCodes.Status401Unauthorized, "Unauthorized", detail),
-            statusCode: StatusCodes.Status401Unauthorized, contentType: OpenApi.ProblemContentType).ExecuteAsync(Context);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var (revoked, configuredKeyRevoked) = await connection.QuerySingleAsync<(long, bool)>(RegisterBootstrap, new { hash = Hash(key) });
+        if (revoked > 0) logger.LogInformation("Revoked the previous bootstrap API key: Auth:BootstrapKey changed");
+        if (configuredKeyRevoked) logger.LogError("The configured bootstrap API key (Auth:BootstrapKey) was revoked: it stays refused; configure a new one");
     }
 }
 

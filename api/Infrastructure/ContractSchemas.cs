@@ -59,7 +59,7 @@ public static class ContractSchemas
         }
     }
 
-    /// <summary>[OneOf], [CollectionName] and [Code] on a member of a record: its enum or its pattern (on each element of a list).</summary>
+    /// <summary>[OneOf], [CollectionName], [ScopeName] and [Code] on a member of a record: its enum or its pattern (on each element of a list).</summary>
     public sealed class ValuesSchemaFilter(CollectionRegistry collections) : ISchemaFilter
     {
         public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
@@ -75,6 +75,7 @@ public static class ContractSchemas
                 if (property.GetCustomAttribute<ItemMaxLengthAttribute>() is { } item && target != memberSchema) target.MaxLength = item.Length;
                 // The collections are the API's registered ones, not a list of the contract.
                 if (property.GetCustomAttribute<CollectionNameAttribute>() is not null) Enum(target, collections.Names);
+                if (property.GetCustomAttribute<ScopeNameAttribute>() is not null) Enum(target, Scopes.All(collections));
             }
         }
     }

@@ -62,7 +62,7 @@ public static class ExportSpool
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         stop.CancelAfter(slots.DatabaseBudget);
         await using var spool = new Spool(slots);
-        var producing = ProduceAsync(db, spool, slot, produce, stop.Token);
+        var producing = ProduceAsync(db, spool, slot, produce, slots.DatabaseBudget, stop.Token);
         try
         {
             // Until the first bytes, a failure (or the request's time budget running out) is still an error answer.
@@ -96,13 +96,21 @@ public static class ExportSpool
     }
 
     private static async Task ProduceAsync(NpgsqlDataSource db, Spool spool, RateLimitLease slot,
-        Func<NpgsqlConnection, Stream, CancellationToken, Task> produce, CancellationToken ct)
+        Func<NpgsqlConnection, Stream, CancellationToken, Task> produce, TimeSpan budget, CancellationToken ct)
     {
         await Task.Yield();
         try
         {
             await using var connection = await db.OpenConnectionAsync(ct);
+            // An export's statement may run as long as the export's own budget, not the role's short statement_timeout;
+            // set local, so that the pooled connection goes back with the role's setting.
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            await using (var timeout = new NpgsqlCommand($"set local statement_timeout = {(long)budget.TotalMilliseconds}", connection, transaction))
+            {
+                await timeout.ExecuteNonQueryAsync(ct);
+            }
             await produce(connection, spool.Writer, ct);
+            await transaction.CommitAsync(ct);
         }
         finally
         {

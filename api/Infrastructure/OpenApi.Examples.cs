@@ -55,25 +55,28 @@ public static partial class OpenApi
                     }
                     else if (type == ProblemContentType)
                     {
-                        target.Example = ProblemExample(int.Parse(status, System.Globalization.CultureInfo.InvariantCulture), context.ApiDescription.RelativePath ?? "", operation);
+                        target.Example = ProblemExample(int.Parse(status, System.Globalization.CultureInfo.InvariantCulture), context.ApiDescription.RelativePath ?? "", operation,
+                            metadata.OfType<RequiredScope>().FirstOrDefault()?.Scope ?? Scopes.Admin);
                     }
                 }
             }
         }
 
-        private static System.Text.Json.Nodes.JsonNode ProblemExample(int status, string path, OpenApiOperation operation)
+        private static System.Text.Json.Nodes.JsonNode ProblemExample(int status, string path, OpenApiOperation operation, string scope)
         {
             var instance = "/" + path.Replace("{id}", "2018-ti0000", StringComparison.Ordinal).Split('?')[0];
             var (title, detail) = status switch
             {
                 400 => ("One or more fields are invalid.", (string?)null),
                 401 => ("Unauthorized", "This operation requires an API key in the X-Api-Key header."),
+                403 => ("Forbidden", ApiKeyHandler.ScopeMissing(scope)),
                 404 => ("Not Found", "No record has the id '2018-ti0000'."),
                 405 => ("Method Not Allowed", "This path does not support this method."),
                 409 => ("Conflict", "The request conflicts with the current state of the record."),
                 413 => ("Content Too Large", "The request body is larger than 65536 bytes, the most this API reads."),
                 415 => ("Unsupported Media Type", "The request body must be JSON (Content-Type: application/json)."),
-                503 => ("Service Unavailable", "The database does not answer."),
+                503 when path.StartsWith("health", StringComparison.Ordinal) => ("Service Unavailable", "The database does not answer."),
+                503 => ("Service Unavailable", Problems.DatabaseUnavailable),
                 _ => ("Internal Server Error", "An unexpected error occurred. Quote the traceId when reporting it."),
             };
             var problem = new System.Text.Json.Nodes.JsonObject

@@ -53,12 +53,25 @@ public static partial class OpenApi
             }
             if (metadata.OfType<ApiKeyRequiredAttribute>().Any())
             {
-                AddProblem(operation, context, "413", "The request body is larger than this API reads (64 KiB unless configured otherwise); it was not read.");
+                var scope = metadata.OfType<RequiredScope>().FirstOrDefault();
+                // Only requests that may carry a body are measured (the admin reads under /v1/keys are not).
+                if (!HttpMethods.IsGet(context.ApiDescription.HttpMethod ?? "GET"))
+                {
+                    AddProblem(operation, context, "413", "The request body is larger than this API reads (64 KiB unless configured otherwise); it was not read.");
+                }
                 AddProblem(operation, context, "401", "No API key, or an invalid one, in the X-Api-Key header.");
+                AddProblem(operation, context, "403", scope is null || scope.Scope == Scopes.Admin
+                    ? $"The API key is valid but does not have the {Scopes.Admin} scope."
+                    : $"The API key is valid but has neither the {scope.Scope} scope nor the {Scopes.Admin} one.");
+            }
+            if (metadata.OfType<RequiredScope>().Any(s => s.Collection is not null))
+            {
                 AddProblem(operation, context, "409", "The request conflicts with the current state: the record is referred to, its key is taken, or a concurrent change intervened.");
             }
             AddProblem(operation, context, "405", "The path exists but does not support this method.");
             AddProblem(operation, context, "500", "An unexpected error; the problem carries a traceId to quote.");
+            // The 503 of every operation (the database unavailable, a time budget spent, exports at capacity) is
+            // written with its Retry-After header by RateLimits.OpenApi.
 
             foreach (var (status, response) in operation.Responses)
             {
@@ -97,6 +110,7 @@ public static partial class OpenApi
             "304" => "Not modified: the representation still has the ETag given in If-None-Match.",
             "400" => "A parameter or a field is invalid; errors name each one.",
             "401" => "No API key, or an invalid one, in the X-Api-Key header.",
+            "403" => "The API key does not have the scope this operation needs.",
             "404" => "No resource has this id.",
             "409" => "The request conflicts with the current state of the resource.",
             "503" => "A dependency (the database) does not answer.",

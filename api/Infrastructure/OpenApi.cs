@@ -61,7 +61,7 @@ public static partial class OpenApi
                 Type = SecuritySchemeType.ApiKey,
                 In = ParameterLocation.Header,
                 Name = ApiKeys.HeaderName,
-                Description = "API key for write operations.",
+                Description = "API key for write operations, with the scope each one needs: write:<collection> or admin.",
             });
             options.SupportNonNullableReferenceTypes();
             options.NonNullableReferenceTypesAsRequired();
@@ -131,6 +131,7 @@ public static partial class OpenApi
     [
         ("Search", "French full-text search across every collection, best hits first, with highlighted snippets."),
         ("Changes", "Incremental sync: one feed of the creations, updates and deletions of every collection, in commit order, to resume from a token."),
+        (Keys.KeysApi.Tag, Keys.KeysApi.TagDescription),
         ("Health", "Liveness and readiness probes."),
     ];
 

@@ -28,6 +28,11 @@ public static class Problems
         return services;
     }
 
+    /// <summary>The detail of every 503 a database fault causes (the Retry-After header gives the delay).</summary>
+    public const string DatabaseUnavailable =
+        "The database is unavailable for a moment (unreachable, restarting, overloaded or over its time budget). " +
+        "The request may not have been applied: retry after the Retry-After delay (seconds).";
+
     public static NotFoundProblem NotFound(HttpContext context, string detail) =>
         new(Create(context, StatusCodes.Status404NotFound, "Not Found", detail));
 
@@ -92,8 +97,13 @@ public static class Problems
         }
     }
 
-    /// <summary>Turns binding failures into 4xx problems and anything unexpected into a 500 without a stack trace.</summary>
-    private sealed class ExceptionToProblem(IProblemDetailsService problems, IHostEnvironment environment, ILogger<ExceptionToProblem> logger) : IExceptionHandler
+    /// <summary>
+    /// Turns binding failures into 4xx problems, the database being unavailable (down, restarting, out of
+    /// connections, over a time budget, full…) into a 503 with Retry-After, and anything unexpected into a 500
+    /// without a stack trace.
+    /// </summary>
+    private sealed class ExceptionToProblem(
+        IProblemDetailsService problems, IHostEnvironment environment, Npgsql.NpgsqlDataSource dataSource, ILogger<ExceptionToProblem> logger) : IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
         {
@@ -102,14 +112,17 @@ public static class Problems
             {
                 problem = BindingProblems.Describe(context, bad);
             }
-            else if (exception is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.ForeignKeyViolation or Npgsql.PostgresErrorCodes.UniqueViolation
-                         or Npgsql.PostgresErrorCodes.SerializationFailure or Npgsql.PostgresErrorCodes.DeadlockDetected } race)
+            else if (exception is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.ForeignKeyViolation or Npgsql.PostgresErrorCodes.UniqueViolation } race)
             {
                 // The checks before a write passed, then a concurrent write changed what they checked (a referenced
                 // record deleted, the same id taken): nothing was written; the client may retry.
                 logger.LogInformation("Write refused by the database ({SqlState}, {Constraint}) after a concurrent change", race.SqlState, race.ConstraintName);
                 problem = Create(context, StatusCodes.Status409Conflict, "Conflict",
                     "A concurrent change conflicts with this request (a record it refers to was deleted, or the same key was taken meanwhile). Nothing was written; read the records again and retry.");
+            }
+            else if (DatabaseFaults.RetryAfterSeconds(exception) is { } seconds)
+            {
+                problem = Unavailable(context, exception, seconds);
             }
             else
             {
@@ -120,6 +133,17 @@ public static class Problems
 
             context.Response.StatusCode = problem.Status!.Value;
             return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+        }
+
+        private ProblemDetails Unavailable(HttpContext context, Exception exception, int seconds)
+        {
+            logger.LogWarning("Database unavailable on {Method} {Path}: {Reason}", context.Request.Method, context.Request.Path,
+                exception is Npgsql.PostgresException p ? $"{p.SqlState} {p.MessageText}" : exception.InnerException?.Message ?? exception.Message);
+            // Idle pooled connections to a server that went away are dead too: drop them now rather than fail
+            // one request per connection once the server is back.
+            if (DatabaseFaults.BrokeConnection(exception)) dataSource.Clear();
+            context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Create(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable", DatabaseUnavailable);
         }
     }
 }

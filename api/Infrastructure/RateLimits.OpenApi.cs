@@ -35,7 +35,7 @@ public static partial class RateLimits
             {
                 operation.Responses["503"] = new OpenApiResponse
                 {
-                    Description = "The request did not finish within its time budget, or the server is at capacity (e.g. exports); retry after Retry-After seconds.",
+                    Description = "The database is unavailable for a moment (restarting, overloaded), the request did not finish within its time budget, or the server is at capacity (e.g. exports); retry after Retry-After seconds.",
                     Headers = new Dictionary<string, IOpenApiHeader>
                     {
                         ["Retry-After"] = Header("Seconds to wait before retrying.", JsonSchemaType.Integer),

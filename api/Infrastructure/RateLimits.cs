@@ -92,7 +92,7 @@ public static partial class RateLimits
         {
             // One query on a connection returned at once; the write policy later reuses this result.
             var result = await context.AuthenticateAsync(ApiKeys.SchemeName);
-            if (result.Principal?.FindFirstValue(KeyClaim) is { } id) context.Items[ClientItem] = "key:" + id;
+            if (result.Principal?.FindFirstValue(ClaimTypes.NameIdentifier) is { } id) context.Items[ClientItem] = "key:" + id;
             else failed = result.Failure is not null;
         }
         try

@@ -98,8 +98,11 @@ public static class References
     public static async Task<Results<NoContent, NotFoundProblem>> DeleteAsync(
         HttpContext context, NpgsqlDataSource db, string collection, string id, string deleteSql, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var deleted = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(deleteSql, new { id }, cancellationToken: ct));
+        var deleted = await ConflictRetry.RunAsync(async () =>
+        {
+            await using var connection = await db.OpenConnectionAsync(ct);
+            return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(deleteSql, new { id }, cancellationToken: ct));
+        }, ct);
         var noun = context.RequestServices.GetRequiredService<CollectionRegistry>()[collection].Noun;
         return deleted is null ? Problems.NoRecord(context, noun, id) : TypedResults.NoContent();
     }

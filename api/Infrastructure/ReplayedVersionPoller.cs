@@ -116,7 +116,7 @@ public static class ReadReplicaSetup
     {
         var configured = configuration.GetConnectionString(ReadReplicas.ConnectionStringName);
         if (string.IsNullOrWhiteSpace(configured)) return services;
-        var settings = new NpgsqlConnectionStringBuilder(DatabaseSetup.WithPoolDefaults(configured));
+        var settings = new NpgsqlConnectionStringBuilder(DatabaseSetup.WithRunTimeDefaults(configured));
         // Npgsql refuses target session attributes with a single host, where they would choose nothing anyway.
         if (settings.Host?.Contains(',') != true) settings.Remove("Target Session Attributes");
         var connectionString = settings.ConnectionString;

@@ -51,22 +51,27 @@ public sealed class Writes<TResponse>(
         string? id;
         try
         {
-            await using var connection = await db.OpenConnectionAsync(ct);
-            await using var transaction = await connection.BeginTransactionAsync(ct);
-            id = await Ids.ClaimAsync(requestedId, generate, candidate =>
-                connection.ExecuteScalarAsync<string?>(new CommandDefinition(insertSql, parameters(candidate), transaction, cancellationToken: ct)));
-            if (id is null)
+            id = await ConflictRetry.RunAsync(async () =>
             {
-                var article = "aeiou".Contains(noun[0]) ? "An" : "A";
-                return Problems.Conflict(context, takenDetail ?? $"{article} {noun} with the id '{requestedId}' already exists.",
-                    new Dictionary<string, object?> { ["existingId"] = requestedId });
-            }
-            if (linksSql is not null) await connection.ExecuteAsync(new CommandDefinition(linksSql, parameters(id), transaction, cancellationToken: ct));
-            await transaction.CommitAsync(ct);
+                await using var connection = await db.OpenConnectionAsync(ct);
+                await using var transaction = await connection.BeginTransactionAsync(ct);
+                var claimed = await Ids.ClaimAsync(requestedId, generate, candidate =>
+                    connection.ExecuteScalarAsync<string?>(new CommandDefinition(insertSql, parameters(candidate), transaction, cancellationToken: ct)));
+                if (claimed is null) return null;
+                if (linksSql is not null) await connection.ExecuteAsync(new CommandDefinition(linksSql, parameters(claimed), transaction, cancellationToken: ct));
+                await transaction.CommitAsync(ct);
+                return claimed;
+            }, ct);
         }
         catch (PostgresException e) when (IsTaken(e, unique))
         {
             return await unique!.Taken();
+        }
+        if (id is null)
+        {
+            var article = "aeiou".Contains(noun[0]) ? "An" : "A";
+            return Problems.Conflict(context, takenDetail ?? $"{article} {noun} with the id '{requestedId}' already exists.",
+                new Dictionary<string, object?> { ["existingId"] = requestedId });
         }
 
         var created = (await read(db, id, ct))!;
@@ -117,13 +122,22 @@ public sealed class Writes<TResponse>(
     {
         try
         {
-            await using var connection = await db.OpenConnectionAsync(ct);
-            await using var transaction = await connection.BeginTransactionAsync(ct);
-            var updated = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(updateSql, parameters, transaction, cancellationToken: ct));
-            if (updated is null) return Problems.NoRecord(context, noun, id);
-            if (check?.Invoke(updated) is { } refused) return refused;
-            if (linksSql is not null) await connection.ExecuteAsync(new CommandDefinition(linksSql, parameters, transaction, cancellationToken: ct));
-            await transaction.CommitAsync(ct);
+            var refusal = await ConflictRetry.RunAsync<IResult?>(async () =>
+            {
+                await using var connection = await db.OpenConnectionAsync(ct);
+                await using var transaction = await connection.BeginTransactionAsync(ct);
+                var updated = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(updateSql, parameters, transaction, cancellationToken: ct));
+                if (updated is null) return Problems.NoRecord(context, noun, id);
+                if (check?.Invoke(updated) is { } refused) return refused;
+                if (linksSql is not null) await connection.ExecuteAsync(new CommandDefinition(linksSql, parameters, transaction, cancellationToken: ct));
+                await transaction.CommitAsync(ct);
+                return null;
+            }, ct);
+            switch (refusal)
+            {
+                case NotFoundProblem missing: return missing;
+                case ValidationProblem invalid: return invalid;
+            }
         }
         catch (PostgresException e) when (IsTaken(e, unique))
         {
@@ -136,6 +150,32 @@ public sealed class Writes<TResponse>(
 
     private static bool IsTaken(PostgresException e, Unique? unique) =>
         unique is not null && e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == unique.Constraint;
+}
+
+/// <summary>
+/// Runs a unit of work again from its start when the database aborted it for a serialisation failure or a
+/// deadlock, a bounded number of times with a random pause, before the fault answers 503 (docs/decisions/0023).
+/// Each attempt opens its own connection and transaction, so nothing of a failed one is kept.
+/// </summary>
+public static class ConflictRetry
+{
+    public const int Attempts = 3;
+
+    public static async Task<T> RunAsync<T>(Func<Task<T>> attempt, CancellationToken ct)
+    {
+        for (var number = 1; ; number++)
+        {
+            try
+            {
+                return await attempt();
+            }
+            catch (PostgresException e) when (number < Attempts && DatabaseFaults.IsRetryableConflict(e))
+            {
+                // Jitter: two transactions that deadlocked each other should not meet again at once.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 50) * number), ct);
+            }
+        }
+    }
 }
 
 /// <summary>

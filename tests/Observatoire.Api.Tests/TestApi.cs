@@ -28,7 +28,10 @@ public sealed class TestApi
         _database = await TestDatabase.CreateAsync();
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
             .UseEnvironment("Testing")
-            .UseSetting("ConnectionStrings:Observatoire", _database.ConnectionString)
+            // As in production: the API runs as a role that reads and writes the data only; the owner migrates.
+            .UseSetting("ConnectionStrings:Observatoire", _database.AppConnectionString)
+            .UseSetting("ConnectionStrings:ObservatoireOwner", _database.ConnectionString)
+            .UseSetting("Shutdown:DrainSeconds", "0")
             .UseSetting("Auth:BootstrapKey", ApiKey)
             .UseSetting("Paging:CursorKey", CursorKey)
             // The whole suite is one client: budgets far above what it sends (RateLimits/ tests the limits themselves).

@@ -24,9 +24,28 @@ public sealed class TestDatabase : IAsyncDisposable
         _cluster = cluster;
         _clusterRoot = clusterRoot;
         ConnectionString = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = database }.ConnectionString;
+        AppConnectionString = new NpgsqlConnectionStringBuilder(ConnectionString) { Username = _appRole, Password = _appPassword, Pooling = true }.ConnectionString;
     }
 
+    /// <summary>The owner's (a superuser or a role that may create databases): migrations, seeds, test set-up.</summary>
     public string ConnectionString { get; }
+
+    /// <summary>
+    /// The restricted role the API under test connects with, as in production (login only; its grants come from the
+    /// API's start-up). Its name is unique to the run: roles belong to the whole server.
+    /// </summary>
+    public string AppConnectionString { get; }
+
+    private readonly string _appRole = $"observatoire_app_{Guid.NewGuid():N}"[..29];
+    private readonly string _appPassword = Guid.NewGuid().ToString("N");
+
+    private async Task CreateAppRoleAsync()
+    {
+        await using var connection = new NpgsqlConnection(_adminConnectionString);
+        await connection.OpenAsync();
+        await using var create = new NpgsqlCommand($"create role {_appRole} login password '{_appPassword}'", connection);
+        await create.ExecuteNonQueryAsync();
+    }
 
     private readonly List<string> _extraDatabases = [];
 
@@ -53,7 +72,9 @@ public sealed class TestDatabase : IAsyncDisposable
             await connection.OpenAsync();
             await using var create = new NpgsqlCommand($"create database {database}", connection);
             await create.ExecuteNonQueryAsync();
-            return new TestDatabase(admin, database, null, null);
+            var onServer = new TestDatabase(admin, database, null, null);
+            await onServer.CreateAppRoleAsync();
+            return onServer;
         }
 
         var binaries = LocalPostgres.FindBinaries() ?? throw new InvalidOperationException(
@@ -67,7 +88,9 @@ public sealed class TestDatabase : IAsyncDisposable
         }
         var cluster = await LocalPostgres.StartAsync(Path.Combine(root, "postgres"), binaries);
         await cluster.EnsureDatabaseAsync(database);
-        return new TestDatabase(cluster.ConnectionString("postgres"), database, cluster, root);
+        var testDatabase = new TestDatabase(cluster.ConnectionString("postgres"), database, cluster, root);
+        await testDatabase.CreateAppRoleAsync();
+        return testDatabase;
     }
 
     public async Task<T?> ScalarAsync<T>(string sql, params object[] parameters)
@@ -96,5 +119,7 @@ public sealed class TestDatabase : IAsyncDisposable
             await using var drop = new NpgsqlCommand($"drop database if exists {database} with (force)", connection);
             await drop.ExecuteNonQueryAsync();
         }
+        await using var dropRole = new NpgsqlCommand($"drop role if exists {_appRole}", connection);
+        await dropRole.ExecuteNonQueryAsync();
     }
 }

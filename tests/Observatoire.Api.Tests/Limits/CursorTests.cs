@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Web;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Observatoire.Api.Tests.Limits;
@@ -72,7 +74,7 @@ public sealed class CursorTests
     }
 
     [Test]
-    public async Task Without_a_configured_key_cursors_are_signed_with_the_key_ring_and_the_other_deployments_are_refused()
+    public async Task Without_a_configured_key_cursors_are_signed_with_the_databases_secret_so_instances_agree_and_other_deployments_are_refused()
     {
         using var writer = KestrelApi.Client(writer: true);
         var ids = Enumerable.Range(0, 3).Select(_ => Records.FreshId("curseur")).ToList();
@@ -84,6 +86,16 @@ public sealed class CursorTests
             var configured = await NextCursor(_client, "/v1/sources?limit=1&sort=id");
             await ShouldRefuse(writer, $"/v1/sources?limit=1&sort=id&cursor={configured}");
             await ShouldRefuse(_client, $"/v1/sources?limit=1&sort=id&cursor={own}");
+
+            // Another instance over the same database (a replica) makes the same cursor, byte for byte, and takes it.
+            await using var replica = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
+                .UseEnvironment("Testing")
+                .UseSetting("ConnectionStrings:Observatoire", KestrelApi.ConnectionString)
+                .UseSetting("Auth:BootstrapKey", TestApi.ApiKey)
+                .UseSetting("Seeds:LoadWhenEmpty", "false"));
+            using var other = replica.CreateClient();
+            Assert.That(await NextCursor(other, "/v1/sources?limit=1&sort=id"), Is.EqualTo(own));
+            Assert.That((int)(await other.GetAsync($"/v1/sources?limit=1&sort=id&cursor={own}")).StatusCode, Is.EqualTo(200));
         }
         finally
         {

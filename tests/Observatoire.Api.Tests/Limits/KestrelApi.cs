@@ -1,7 +1,5 @@
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Observatoire.Api.Tests.Limits;
 
@@ -9,13 +7,12 @@ namespace Observatoire.Api.Tests.Limits;
 /// A second API, served by Kestrel on a free port of 127.0.0.1, for what only a real server does (cutting a chunked
 /// body off while it is read, header and request-line sizes, aborting a started answer, the Server header). It has
 /// a database of its own without seeds, so that tests may put rows there that would upset other tests, and no
-/// configured cursor key: its cursors are signed with a Data Protection key ring kept in a temporary folder.
+/// configured cursor key: its cursors are signed with the secret its database keeps (deployment_secrets).
 /// </summary>
 [SetUpFixture]
 public sealed class KestrelApi
 {
     private static WebApplicationFactory<Program>? _factory;
-    private static string? _keys;
 
     public static string ConnectionString { get; private set; } = "";
 
@@ -25,14 +22,12 @@ public sealed class KestrelApi
     public async Task StartAsync()
     {
         ConnectionString = await TestApi.Database.CreateExtraDatabaseAsync();
-        _keys = Directory.CreateTempSubdirectory("observatoire-keys-").FullName;
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
             .UseEnvironment("Testing")
             .UseSetting("urls", "http://127.0.0.1:0")
             .UseSetting("ConnectionStrings:Observatoire", ConnectionString)
             .UseSetting("Auth:BootstrapKey", TestApi.ApiKey)
-            .UseSetting("Seeds:LoadWhenEmpty", "false")
-            .ConfigureServices(services => services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(_keys))));
+            .UseSetting("Seeds:LoadWhenEmpty", "false"));
         factory.UseKestrel();
         factory.StartServer();
         _factory = factory;
@@ -43,7 +38,6 @@ public sealed class KestrelApi
     public async Task StopAsync()
     {
         if (_factory is not null) await _factory.DisposeAsync();
-        if (_keys is not null) Directory.Delete(_keys, recursive: true);
     }
 
     /// <summary>A client of the Kestrel-served API, with the API key when <paramref name="writer"/>.</summary>

@@ -37,7 +37,7 @@ public sealed class SlowRequestTests
         await connection.OpenAsync();
         await using var count = new NpgsqlCommand($"""
             select count(*) from pg_stat_activity
-            where datname = current_database() and pid <> pg_backend_pid() and {where}
+            where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend' and {where}
             """, connection);
         return (long)(await count.ExecuteScalarAsync())!;
     }

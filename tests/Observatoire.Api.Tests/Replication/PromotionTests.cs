@@ -41,10 +41,11 @@ public sealed class PromotionTests
         await servers.StopPrimaryAsync();
         // The standby alone still answers reads, before and after its promotion.
         Assert.That((await reader.GetAsync($"/v1/sources/{before["id"]}")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        // With no primary, a write is refused (never half-done on a standby).
+        // With no primary, a write is refused as a 503 to retry (never half-done on a standby).
         var orphan = await writer.PostJson("/v1/sources", Records.Source());
         TestContext.Out.WriteLine($"A write with no primary: {(int)orphan.StatusCode} {await orphan.Content.ReadAsStringAsync()}");
-        Assert.That((int)orphan.StatusCode, Is.GreaterThanOrEqualTo(500));
+        Assert.That(orphan.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        Assert.That(orphan.Headers.RetryAfter, Is.Not.Null);
         var promoting = Stopwatch.StartNew();
         await servers.PromoteStandbyAsync();
         TestContext.Out.WriteLine($"pg_ctl promote took {promoting.ElapsedMilliseconds} ms");
@@ -62,6 +63,7 @@ public sealed class PromotionTests
         TestContext.Out.WriteLine($"Writes resumed {waited.ElapsedMilliseconds} ms after the promotion; refused meanwhile: {string.Join(' ', refused)}");
         Assert.That(written.StatusCode, Is.EqualTo(HttpStatusCode.Created), await written.Content.ReadAsStringAsync());
         Assert.That(waited.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)));
+        Assert.That(refused, Is.All.EqualTo(503));
         Assert.That((await reader.GetAsync($"/v1/sources/{after["id"]}")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 }
