@@ -32,6 +32,11 @@ public sealed class DatabaseFaultTests
             .UseSetting("Auth:BootstrapKey", TestApi.ApiKey)
             .UseSetting("Seeds:LoadWhenEmpty", "false")
             .UseSetting("Shutdown:DrainSeconds", "0")
+            // The load of these scenarios is one client's: the rate limits (tested in RateLimits/) would answer first.
+            .UseSetting("RateLimits:Enabled", "false")
+            // What the database answers is under test: the read cache would serve repeated reads without it
+            // (Caching/ tests that, stale-if-error included).
+            .UseSetting("Cache:Enabled", "false")
             // Thousands of 503s are logged as warnings: only the table matters here.
             .UseSetting("Logging:LogLevel:Default", "Critical"));
         _client = _factory.CreateClient();

@@ -87,6 +87,8 @@ public sealed class ProcessFaultTests
             .UseSetting("LocalDatabase:Directory", Path.Combine(root, "postgres"))
             .UseSetting("Seeds:LoadWhenEmpty", "false")
             .UseSetting("Shutdown:DrainSeconds", "0")
+            .UseSetting("RateLimits:Enabled", "false")
+            .UseSetting("Cache:Enabled", "false")
             .UseSetting("Logging:LogLevel:Default", "Critical"));
         LocalPostgres? cluster = null;
         try
@@ -145,6 +147,8 @@ public sealed class ProcessFaultTests
         info.Environment["Auth__BootstrapKey"] = TestApi.ApiKey;
         info.Environment["Seeds__LoadWhenEmpty"] = "false";
         info.Environment["Shutdown__DrainSeconds"] = "0.5";
+        info.Environment["RateLimits__Enabled"] = "false";
+        info.Environment["Cache__Enabled"] = "false";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         var output = new StringBuilder();
         var process = new Process { StartInfo = info };
