@@ -130,13 +130,26 @@ public static class ReadReplicaSetup
     }
 
     /// <summary>
+    /// Keeps an endpoint's reads on the primary: for data the data version does not cover (API keys), whose
+    /// replay the routing cannot check.
+    /// </summary>
+    public static TBuilder ReadsOnPrimary<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(PrimaryReads.Instance);
+
+    private sealed class PrimaryReads
+    {
+        public static readonly PrimaryReads Instance = new();
+    }
+
+    /// <summary>
     /// Sends each GET that the standbys can answer to them, by giving it request services whose NpgsqlDataSource is
     /// the read source. Put after authentication (its key lookups stay on the primary) and before the endpoints.
     /// </summary>
     public static IApplicationBuilder UseReadReplicas(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         if (context.RequestServices.GetService<ReadReplicas>() is not { } replicas ||
-            !(HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
+            !(HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)) ||
+            context.GetEndpoint()?.Metadata.GetMetadata<PrimaryReads>() is not null)
         {
             await next(context);
             return;

@@ -124,6 +124,28 @@ public sealed class ReplicationTests
     }
 
     [Test]
+    public async Task Keys_are_read_on_the_primary_since_the_data_version_does_not_cover_them()
+    {
+        await SettledAsync();
+        using var admin = Client(_onPrimary, writer: true);
+        using var otherAdmin = Client(_onStandby, writer: true);
+        await _servers.PauseReplayAsync();
+        try
+        {
+            var created = await admin.PostJson("/v1/keys", new { name = "replication", scopes = new[] { "write:sources" } });
+            Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created), await created.Content.ReadAsStringAsync());
+            var id = (long)(await created.JsonBody())["id"]!;
+            // The standby has not replayed the key, and no data version moved: only the primary knows it.
+            Assert.That((await otherAdmin.GetAsync($"/v1/keys/{id}")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+        finally
+        {
+            await _servers.ResumeReplayAsync();
+        }
+        await SettledAsync();
+    }
+
+    [Test]
     public async Task A_token_that_is_not_a_data_version_is_refused()
     {
         using var client = _onStandby.CreateClient();
