@@ -28,7 +28,8 @@ catch (Exception e) when (e is DatabaseUnavailableException or LocalPostgresExce
 
 builder.Services.AddObservatoireDatabase(connections);
 builder.Services.AddObservatoireCollections();
-builder.Services.AddObservatoireReadCache(connections.RunTime);
+builder.Services.AddObservatoireReadCache(ReadReplicaSetup.ListenerConnectionString(builder.Configuration, connections.RunTime));
+builder.Services.AddObservatoireReadReplicas(builder.Configuration);
 builder.Services.AddObservatoireHealthChecks(builder.Configuration);
 builder.Services.AddObservatoireJson();
 builder.Services.AddObservatoireProblems();
@@ -65,6 +66,8 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseIdempotencyKeys();
 app.UseObservatoireOpenApi();
+// Reads that the standbys can answer go to them (docs/decisions/0027).
+app.UseReadReplicas();
 
 app.MapHealthApi();
 app.MapTerritoriesApi();

@@ -61,7 +61,7 @@ public static class Caching
         DataVersion version;
         try
         {
-            version = await http.RequestServices.GetRequiredService<DataVersions>().CurrentAsync(http.RequestAborted);
+            version = await ReadReplicas.CurrentVersionAsync(http, http.RequestAborted);
         }
         catch (Exception e) when (ReadCache.IsUnreachable(e) && cache.Latest(key) is { } stale)
         {

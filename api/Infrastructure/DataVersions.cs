@@ -66,7 +66,7 @@ public sealed class DataVersions(NpgsqlDataSource dataSource)
     /// <summary>
     /// An endpoint filter for every write: after a 2xx (the transaction has committed), the version is read and
     /// raised before the answer is sent, so the writer's next read is never served from before its write, whatever
-    /// the notification's delay.
+    /// the notification's delay. The version goes on the answer for the writer's reads on other replicas.
     /// </summary>
     public static async ValueTask<object?> RaiseAfterWrite(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -74,7 +74,9 @@ public sealed class DataVersions(NpgsqlDataSource dataSource)
         var inner = result is INestedHttpResult nested ? nested.Result : result;
         if (inner is IStatusCodeHttpResult { StatusCode: >= 200 and < 300 })
         {
-            await context.HttpContext.RequestServices.GetRequiredService<DataVersions>().RefreshAsync(CancellationToken.None);
+            var versions = context.HttpContext.RequestServices.GetRequiredService<DataVersions>();
+            await versions.RefreshAsync(CancellationToken.None);
+            if (versions.Known is { } known) ReadReplicas.AfterWrite(context.HttpContext, known);
         }
         return result;
     }

@@ -19,7 +19,7 @@ public static class KeysApi
     public static IEndpointRouteBuilder MapKeysApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/keys").WithTags(Tag).RejectUnknownQueryParameters().ValidateRequests()
-            .AddEndpointFilter(NotStored);
+            .AddEndpointFilter(NotStored).ReadsOnPrimary();
 
         api.MapPost("/", CreateKey).WithName("createKey").WithSummary("Create an API key")
             .WithDescription("Creates a key with a name, its scopes and an optional expiry. The answer holds the key itself, in key: the only time it is shown (it is stored hashed). Send it in the X-Api-Key header. Needs an admin key.")
