@@ -33,12 +33,13 @@ EOF
 pg_stop() { [ -f "$PGROOT/data/postmaster.pid" ] && as_pg "$PG_BIN/pg_ctl" -D "$PGROOT/data" -m fast -w stop >/dev/null; }
 
 # ---- the API (published Release) and the peer; pids in $WORK/<name>.pid ----
-# api_start NAME PORT [VAR=value ...]: waits for /health/ready (the first start migrates and seeds).
+# api_start NAME PORT [VAR=value ...]: waits for /health/ready (the first start migrates and seeds). The load comes
+# from one address, so the per-client rate limits are off: they would answer 429 to the measurement itself.
 api_start() {
   local name=$1 port=$2; shift 2
   ( cd "$WORK/app" && exec env DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 ASPNETCORE_ENVIRONMENT=Production \
       ConnectionStrings__Observatoire="Host=127.0.0.1;Port=$DB_PORT;Username=postgres;Password=postgres;Database=observatoire" \
-      Auth__BootstrapKey=bench-key-0123456789abcdef0123456789abcdef "$@" \
+      Auth__BootstrapKey=bench-key-0123456789abcdef0123456789abcdef RateLimits__Enabled=false "$@" \
       dotnet Observatoire.Api.dll --urls "http://127.0.0.1:$port" ) >"$WORK/$name.log" 2>&1 &
   echo $! >"$WORK/$name.pid"
   wait_up "$name" "http://127.0.0.1:$port/health/ready" 600
