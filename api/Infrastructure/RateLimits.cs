@@ -36,7 +36,6 @@ public readonly record struct BudgetPartition(Budget Budget, string Client, long
 /// </summary>
 public static partial class RateLimits
 {
-    internal const string KeyClaim = "observatoire:key-id";
     private static readonly object PartitionItem = new();
     private static readonly object ClientItem = new();
 
