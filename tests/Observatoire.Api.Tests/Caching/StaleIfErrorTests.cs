@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Observatoire.Api.Infrastructure;
 
 namespace Observatoire.Api.Tests.Caching;
 
@@ -28,6 +30,14 @@ public sealed class StaleIfErrorTests
         Assert.That(fresh.StatusCode, Is.EqualTo(HttpStatusCode.OK));
 
         proxy.Cut();
+        // Until the listener sees its connection drop, the version it knows is trusted and the kept answer is fresh.
+        var versions = factory.Services.GetRequiredService<DataVersions>();
+        var cut = Stopwatch.StartNew();
+        while (versions.Listening)
+        {
+            if (cut.Elapsed > TimeSpan.FromSeconds(10)) Assert.Fail("The data version listener did not notice that PostgreSQL became unreachable.");
+            await Task.Delay(20);
+        }
         using var meter = new CacheMeter();
         var stale = await client.GetAsync(url);
         Assert.Multiple(async () =>
