@@ -74,7 +74,7 @@ public static class ApiKeys
     public static RouteHandlerBuilder RequireApiKey(this RouteHandlerBuilder builder)
     {
         builder.Add(endpoint => endpoint.Metadata.Add(Scopes.ForWrite(endpoint)));
-        return builder.NeedsKey().AddEndpointFilter(DataVersions.RaiseAfterWrite);
+        return builder.NeedsKey().WithMetadata(ReadReplicas.AnswersVersion.Instance).AddEndpointFilter(DataVersions.RaiseAfterWrite);
     }
 
     /// <summary>Marks the endpoint as key management (or another admin operation): it needs a key with admin.</summary>

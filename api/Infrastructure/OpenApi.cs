@@ -78,6 +78,7 @@ public static partial class OpenApi
             options.OperationFilter<SecurityFilter>();
             options.OperationFilter<ExamplesFilter>();
             options.OperationFilter<SparseFields.OperationFilter>();
+            options.OperationFilter<ReadReplicas.OperationFilter>();
             options.ParameterFilter<DateTimeParameterFilter>();
             options.DocumentFilter<DocumentFilter>();
             options.SchemaFilter<NullableReferenceFilter>();

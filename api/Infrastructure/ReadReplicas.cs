@@ -10,7 +10,7 @@ namespace Observatoire.Api.Infrastructure;
 /// on the primary. Handlers are unchanged: for a GET served by the standbys, the request's services answer
 /// NpgsqlDataSource with the read source. See docs/decisions/0027-replicas-and-standbys.md.
 /// </summary>
-public sealed class ReadReplicas : IAsyncDisposable
+public sealed partial class ReadReplicas : IAsyncDisposable
 {
     public const string ConnectionStringName = "ObservatoireReadOnly";
 

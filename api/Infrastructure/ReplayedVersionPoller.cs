@@ -136,7 +136,7 @@ public static class ReadReplicaSetup
     public static TBuilder ReadsOnPrimary<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(PrimaryReads.Instance);
 
-    private sealed class PrimaryReads
+    internal sealed class PrimaryReads
     {
         public static readonly PrimaryReads Instance = new();
     }
@@ -147,20 +147,21 @@ public static class ReadReplicaSetup
     /// </summary>
     public static IApplicationBuilder UseReadReplicas(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
-        if (context.RequestServices.GetService<ReadReplicas>() is not { } replicas ||
-            !(HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)) ||
+        if (!(HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)) ||
             context.GetEndpoint()?.Metadata.GetMetadata<PrimaryReads>() is not null)
         {
             await next(context);
             return;
         }
+        // Checked with or without standbys, so that a client learns of a malformed header before it matters.
         if (!ReadReplicas.TryRequired(context.Request, out var asked))
         {
             await TypedResults.Problem(Problems.Create(context, StatusCodes.Status400BadRequest, "Bad Request",
                 $"The {ReadReplicas.MinVersionHeader} header must be a data version, as returned by a write.")).ExecuteAsync(context);
             return;
         }
-        if (replicas.Replayed is not { } replayed || replayed.Version < Math.Max(asked, replicas.OwnWrite))
+        if (context.RequestServices.GetService<ReadReplicas>() is not { } replicas ||
+            replicas.Replayed is not { } replayed || replayed.Version < Math.Max(asked, replicas.OwnWrite))
         {
             await next(context);
             return;
