@@ -31,7 +31,7 @@ public static class TerritoryExamples
     public static readonly TerritoryResponse Response = new(
         "2023-ti-0102", "2023-2027", "ti-0102", "Cap Excellence", [Guadeloupe], ["971"], 3, 97019, CapExcellencePoint, false,
         [new Grouping("200018653", "CA CAP Excellence", "CA")],
-        [new TerritoryLink("2018-ti0101", "2018-2022", "TI0101", "Communauté d'agglomération Cap Excellence", 3)], [],
+        [new TerritoryLink("2018-ti0101", "2018-2022", "TI0101", "Communauté d'agglomération Cap Excellence", 3, 3, 3, 1, 1)], [],
         [], [AnctSource],
         Loaded, Loaded, 1);
 
