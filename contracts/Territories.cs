@@ -30,7 +30,13 @@ public sealed record Commune([property: Code(Codes.Commune), MaxLength(Lengths.W
 /// <param name="Code">Its programme code.</param>
 /// <param name="Name">Its name.</param>
 /// <param name="SharedCommunes">Number of communes the two territories have in common.</param>
-public sealed record TerritoryLink(string Id, [property: OneOf(nameof(Vocabulary.Phases))] string Phase, [property: Code(Codes.Programme)] string Code, string Name, int SharedCommunes);
+/// <param name="CommunesOfThis">Number of communes of this territory (its member communes).</param>
+/// <param name="CommunesOfOther">Number of communes of the linked territory.</param>
+/// <param name="ShareOfThis">The share of this territory's communes the link rests on (sharedCommunes / communesOfThis, 0 to 1, to 4 decimals).</param>
+/// <param name="ShareOfOther">The share of the linked territory's communes the link rests on (sharedCommunes / communesOfOther, 0 to 1, to 4 decimals). A real succession shares most of both; a link resting on one commune of many, a sliver.</param>
+public sealed record TerritoryLink(
+    string Id, [property: OneOf(nameof(Vocabulary.Phases))] string Phase, [property: Code(Codes.Programme)] string Code, string Name, int SharedCommunes,
+    int CommunesOfThis, int CommunesOfOther, [property: Range(0.0, 1.0)] double ShareOfThis, [property: Range(0.0, 1.0)] double ShareOfOther);
 
 /// <summary>A Territoire d'industrie as listed in a collection (light: no member lists).</summary>
 /// <param name="Id">Stable URL-safe id: first year of the phase and the programme code, e.g. "2018-ti2707".</param>

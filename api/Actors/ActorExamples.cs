@@ -45,4 +45,14 @@ public static class ActorExamples
     public static readonly string Csv =
         "id;type;category;name;role;organisation;website;updatedAt;version\r\n" +
         $"fc-lab;organisation;research_and_training;FC Lab;\"{FcLabRole}\";Université de Franche-Comté;;2026-11-26T09:00:00Z;1\r\n";
+
+    /// <summary>/v1/actors/facets?territory=2018-ti2707: the actors of Nord Franche-Comté.</summary>
+    public static readonly FacetCounts Facets = new(new Dictionary<string, IReadOnlyList<FacetValue>>
+    {
+        ["type"] = [
+            new("organisation", null, 13), new("person", null, 3)],
+        ["category"] = [
+            new("company", null, 8), new("public_agency", null, 3), new("elected_official", null, 2), new("cluster_or_association", null, 1),
+            new("other", null, 1), new("research_and_training", null, 1)],
+    });
 }

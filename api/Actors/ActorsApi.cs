@@ -1,4 +1,5 @@
 using Dapper;
+using FromQueryAttribute = Microsoft.AspNetCore.Mvc.FromQueryAttribute;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Infrastructure;
@@ -25,6 +26,7 @@ public static class ActorsApi
             .WithResponseExample(200, ActorExamples.Page)
             .WithResponseExample(200, ActorExamples.Csv, Exports.CsvMediaType)
             .WithListDocs(ListDocs).CacheableRead();
+        api.MapFacets(Listing, ListDocs, CountActorFacets, ActorExamples.Facets);
         api.MapGet("/{id}", GetActor).WithName("getActor").WithSummary("Get an actor")
             .WithDescription("One actor with the territories it acts in, its sessions, resources and projects, and its sources.")
             .WithResponseExample(200, ActorExamples.Response).CacheableRecordRead();
@@ -68,7 +70,28 @@ public static class ActorsApi
 
     private static readonly Listing<SummaryRow, ActorSummary> Listing = new(Collection, "a", SummaryColumns, ListFilters, SortKeys, "id", ToSummary,
         new("actors.csv", ["id", "type", "category", "name", "role", "organisation", "website", "updatedAt", "version"],
-            r => [r.Id, r.Type, r.Category, r.Name, r.Role, r.Organisation, r.Website, r.UpdatedAt, r.Version]));
+            r => [r.Id, r.Type, r.Category, r.Name, r.Role, r.Organisation, r.Website, r.UpdatedAt, r.Version]))
+    {
+        Facets = new Dictionary<string, Facet> { ["type"] = new("a.type"), ["category"] = new("a.category") },
+    };
+
+    /// <summary>The filters of the actor list, as its facets read them.</summary>
+    internal sealed record FilterParameters
+    {
+        /// <summary>Only the actors acting in this territory, by id, e.g. 2018-ti2707.</summary>
+        [FromQuery(Name = "territory")] public string? Territory { get; init; }
+
+        /// <summary>Only the actors of this type: organisation or person.</summary>
+        [FromQuery(Name = "type"), OneOf(nameof(Vocabulary.ActorTypes))] public string? Type { get; init; }
+
+        /// <summary>Only the actors of this category: elected_official, company, project_lead, public_agency, cluster_or_association, research_and_training, financial_body or other.</summary>
+        [FromQuery(Name = "category"), OneOf(nameof(Vocabulary.ActorCategories))] public string? Category { get; init; }
+    }
+
+    // The counts of the actor list's facets, under its filters.
+    internal static Task<Results<Ok<FacetCounts>, ValidationProblem>> CountActorFacets(
+        HttpContext context, NpgsqlDataSource db, [AsParameters] FilterParameters filters, [AsParameters] FacetParameters search, CancellationToken ct) =>
+        Facets.ReadAsync(context, db, Listing, filters, search, null, ct);
 
     private static readonly ListParameters.Docs ListDocs = new(
         UpdatedSince: "Only actors changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.",

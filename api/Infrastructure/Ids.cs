@@ -20,7 +20,10 @@ public static partial class Ids
     private const int SlugLength = 60;
     private const int Attempts = 8;
 
-    public static bool IsValid(string id) => id.Length <= MaxLength && SlugPattern().IsMatch(id);
+    /// <summary>The literal segments after a collection's path (/v1/resources/facets): a record with such an id could not be read.</summary>
+    public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.Ordinal) { "facets" };
+
+    public static bool IsValid(string id) => id.Length <= MaxLength && SlugPattern().IsMatch(id) && !Reserved.Contains(id);
 
     [GeneratedRegex(Pattern)]
     private static partial Regex SlugPattern();
@@ -38,7 +41,7 @@ public static partial class Ids
         }
         var slug = builder.ToString().Trim('-');
         if (slug.Length > SlugLength) slug = slug[..SlugLength].TrimEnd('-');
-        return slug.Length == 0 ? RandomChars(8) : slug;
+        return slug.Length == 0 ? RandomChars(8) : Reserved.Contains(slug) ? $"{slug}-{RandomChars(6)}" : slug;
     }
 
     public static string RandomChars(int length) => RandomNumberGenerator.GetString(Base32, length);

@@ -75,6 +75,7 @@ public sealed record Listing<TRow, TItem> where TRow : IListRow
         IReadOnlyDictionary<string, Querying.SortKey<TRow>> sortKeys, string defaultSort,
         Func<NpgsqlConnection, List<TRow>, CancellationToken, Task<Func<TRow, TItem>>> toItems, CsvExport<TRow> csv)
     {
+        Collection = collection;
         From = $"{collection.Name} {alias}";
         Columns = columns;
         Rank = $"coalesce(ts_rank({alias}.search, to_tsquery('observatoire', @query)), 0)";
@@ -101,6 +102,8 @@ public sealed record Listing<TRow, TItem> where TRow : IListRow
     {
     }
 
+    public Collection Collection { get; }
+
     /// <summary>The table and its alias.</summary>
     public string From { get; }
 
@@ -118,6 +121,15 @@ public sealed record Listing<TRow, TItem> where TRow : IListRow
     public Func<NpgsqlConnection, List<TRow>, CancellationToken, Task<Func<TRow, TItem>>> ToItems { get; init; }
 
     public CsvExport<TRow> Csv { get; }
+
+    /// <summary>The filters that are counted per value (<see cref="Facets.MapFacets"/>), by the filter's name, in the answer's order.</summary>
+    public IReadOnlyDictionary<string, Facet> Facets
+    {
+        get;
+        init => field = value.Keys.FirstOrDefault(k => !Filters.ContainsKey(k) || k is "updatedSince" or "query") is { } stray
+            ? throw new InvalidOperationException($"The list of {From} has no filter '{stray}' to count as a facet.")
+            : value;
+    } = new Dictionary<string, Facet>();
 
     /// <summary>The representation the list offers besides JSON and CSV, if any.</summary>
     public OtherRepresentation<TRow>? Other { get; init; }
@@ -155,24 +167,35 @@ public sealed record Listing<TRow, TItem> where TRow : IListRow
     /// </summary>
     public ListQuery<TRow> Given(ListQuery<TRow> list, object filters, DateTimeOffset? updatedSince)
     {
+        var (conditions, parameters) = Bind(filters, updatedSince, list.Search);
+        parameters.Add("take", list.Take);
+        list.Order.AddCursor(parameters, list.After);
+        return list with { Conditions = [.. conditions.Select(c => c.Condition)], Parameters = parameters };
+    }
+
+    /// <summary>
+    /// The conditions of the filters given, with the filter each belongs to, and their SQL parameters: the non-null
+    /// values of <paramref name="filters"/>, updatedSince and the search (<paramref name="search"/>, a tsquery).
+    /// </summary>
+    public (IReadOnlyList<(string Filter, string Condition)> Conditions, DynamicParameters Parameters) Bind(
+        object filters, DateTimeOffset? updatedSince, string? search)
+    {
         var given = new RouteValueDictionary(filters);
         if (given.Keys.FirstOrDefault(k => k is "updatedSince" or "query" || !Filters.Keys.Contains(k, StringComparer.OrdinalIgnoreCase)) is { } unknown)
         {
             throw new InvalidOperationException($"The list of {From} has no filter '{unknown}' that a handler may give.");
         }
         given["updatedSince"] = updatedSince;
-        given["query"] = list.Search;
+        given["query"] = search;
         var parameters = new DynamicParameters();
-        var conditions = new List<string>();
+        var conditions = new List<(string, string)>();
         foreach (var (name, condition) in Filters)
         {
             if (given.GetValueOrDefault(name) is not { } value) continue;
             parameters.Add(name, value);
-            conditions.Add(condition);
+            conditions.Add((name, condition));
         }
-        parameters.Add("take", list.Take);
-        list.Order.AddCursor(parameters, list.After);
-        return list with { Conditions = conditions, Parameters = parameters };
+        return (conditions, parameters);
     }
 }
 
@@ -292,9 +315,7 @@ public static class Lists
         if (Exports.Negotiate(context, format, out var representation, offered) is { } invalidFormat) return invalidFormat;
         if (Exports.Delimiter(context, delimiter, out var separator) is { } invalidDelimiter) return invalidDelimiter;
         if (Paging.Validate(context, limit, cursor, out var take, out var after) is { } invalidPage) return invalidPage;
-        if (Querying.TooLong(context, q) is { } tooLong) return tooLong;
-        var search = Querying.ToTsQuery(q);
-        if (q is not null && search is null) return Problems.Validation(context, "q", "q must contain at least one word.");
+        if (Querying.ParseSearch(context, q, out var search) is { } invalidSearch) return invalidSearch;
         if (Querying.ParseSort(context, sort, sortKeys, search is null ? defaultSort : "-relevance", out var order) is { } invalidSort) return invalidSort;
         if (search is null && order.Keys.Any(k => k.Name == "relevance"))
         {

@@ -200,6 +200,15 @@ public static partial class Querying
         ? Problems.Validation(context, "q", $"q is at most {Lengths.Search} characters; it has {q.Length}.")
         : null;
 
+    /// <summary>The search of q as a prefix tsquery (null without q); a q too long or without a word is a 400 naming q.</summary>
+    public static ValidationProblem? ParseSearch(HttpContext context, string? q, out string? search)
+    {
+        search = null;
+        if (TooLong(context, q) is { } tooLong) return tooLong;
+        search = ToTsQuery(q);
+        return q is not null && search is null ? Problems.Validation(context, "q", "q must contain at least one word.") : null;
+    }
+
     /// <summary>
     /// Turns free text into a prefix tsquery for the 'observatoire' text search configuration (French, accents
     /// folded): words only, "St"/"Ste" read as Saint/Sainte, each word a prefix, all required.

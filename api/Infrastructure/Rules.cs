@@ -12,7 +12,7 @@ public static class Rules
     /// <summary>An id chosen by the client: a slug of at most 80 characters.</summary>
     public static IRuleBuilderOptions<T, string?> MustBeId<T>(this IRuleBuilder<T, string?> rule) => rule
         .Must(id => id is null || Ids.IsValid(id))
-        .WithMessage($"An id is 1 to {Ids.MaxLength} lowercase letters (a-z), digits and single hyphens, e.g. 'fc-lab'.");
+        .WithMessage($"An id is 1 to {Ids.MaxLength} lowercase letters (a-z), digits and single hyphens, e.g. 'fc-lab', other than {string.Join(", ", Ids.Reserved)} (a path of its own).");
 
     /// <summary>An absolute http or https URL of at most 2048 characters.</summary>
     public static IRuleBuilderOptions<T, string?> MustBeHttpUrl<T>(this IRuleBuilder<T, string?> rule) => rule

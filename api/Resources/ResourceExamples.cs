@@ -44,4 +44,15 @@ public static class ResourceExamples
         "id;kind;name;territoryId;tags;updatedAt;version\r\n" +
         "chaire-utbm-general-electric;human;Chaire UTBM avec General Electric;2018-ti2707;recherche;2026-11-26T09:00:00Z;1\r\n" +
         "fc-lab-recherche-hydrogene;human;FC Lab (Fuel Cell Lab);2018-ti2707;recherche|hydrogène|pile à combustible;2026-11-26T09:00:00Z;1\r\n";
+
+    /// <summary>/v1/resources/facets?territory=2018-ti2707: the resources of Nord Franche-Comté.</summary>
+    public static readonly FacetCounts Facets = new(new Dictionary<string, IReadOnlyList<FacetValue>>
+    {
+        ["kind"] = [
+            new("human", null, 2), new("financial", null, 1), new("immaterial", null, 1), new("material", null, 1), new("network", null, 1)],
+        ["tag"] = [
+            new("hydrogène", null, 2), new("recherche", null, 2), new("automobile", null, 1), new("ferroviaire", null, 1), new("filière", null, 1),
+            new("fonds", null, 1), new("numérique", null, 1), new("pile à combustible", null, 1), new("pôle", null, 1), new("énergie", null, 1),
+            new("équipement", null, 1)],
+    });
 }

@@ -1,4 +1,5 @@
 using Dapper;
+using FromQueryAttribute = Microsoft.AspNetCore.Mvc.FromQueryAttribute;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Actors;
@@ -26,6 +27,7 @@ public static class ResourcesApi
             .WithResponseExample(200, ResourceExamples.Page)
             .WithResponseExample(200, ResourceExamples.Csv, Exports.CsvMediaType)
             .WithListDocs(ListDocs).CacheableRead();
+        api.MapFacets(Listing, ListDocs, CountResourceFacets, ResourceExamples.Facets);
         api.MapGet("/{id}", GetResource).WithName("getResource").WithSummary("Get a resource")
             .WithDescription("One resource with its territory, the actors that carry it, the projects that combine it and its sources.")
             .WithResponseExample(200, ResourceExamples.Response).CacheableRecordRead();
@@ -70,7 +72,32 @@ public static class ResourcesApi
 
     private static readonly Listing<SummaryRow, ResourceSummary> Listing = new(Collection, "r", SummaryColumns, ListFilters, SortKeys, "id", ToSummary,
         new("resources.csv", ["id", "kind", "name", "territoryId", "tags", "updatedAt", "version"],
-            r => [r.Id, r.Kind, r.Name, r.TerritoryId, r.Tags, r.UpdatedAt, r.Version]));
+            r => [r.Id, r.Kind, r.Name, r.TerritoryId, r.Tags, r.UpdatedAt, r.Version]))
+    {
+        // Tags are counted lower-cased, as the tag filter compares them.
+        Facets = new Dictionary<string, Facet> { ["kind"] = new("r.kind"), ["tag"] = new("lower_tags(r.tags)", Many: true) },
+    };
+
+    /// <summary>The filters of the resource list, as its facets read them.</summary>
+    internal sealed record FilterParameters
+    {
+        /// <summary>Only the resources of this territory, by id, e.g. 2018-ti2707.</summary>
+        [FromQuery(Name = "territory")] public string? Territory { get; init; }
+
+        /// <summary>Only the resources of this kind: natural, material, immaterial, human, financial or network.</summary>
+        [FromQuery(Name = "kind"), OneOf(nameof(Vocabulary.ResourceKinds))] public string? Kind { get; init; }
+
+        /// <summary>Only the resources with this tag, e.g. hydrogène (case does not matter).</summary>
+        [FromQuery(Name = "tag")] public string? Tag { get; init; }
+
+        /// <summary>Only the resources this actor carries, by id, e.g. fc-lab.</summary>
+        [FromQuery(Name = "actor")] public string? Actor { get; init; }
+    }
+
+    // The counts of the resource list's facets, under its filters.
+    internal static Task<Results<Ok<FacetCounts>, ValidationProblem>> CountResourceFacets(
+        HttpContext context, NpgsqlDataSource db, [AsParameters] FilterParameters filters, [AsParameters] FacetParameters search, CancellationToken ct) =>
+        Facets.ReadAsync(context, db, Listing, filters, search, null, ct);
 
     private static readonly ListParameters.Docs ListDocs = new(
         UpdatedSince: "Only resources changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. Deletions do not show here: to keep a copy exactly in sync, read /v1/changes.",

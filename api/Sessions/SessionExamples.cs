@@ -99,4 +99,13 @@ public static class SessionExamples
         ["errors"] = new JsonObject { ["from"] = new JsonArray("'2019-10-32' is not a valid value for from: expected a date (YYYY-MM-DD).") },
         ["traceId"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
     };
+
+    /// <summary>/v1/sessions/facets?territory=2018-ti2707: the sessions that featured Nord Franche-Comté.</summary>
+    public static readonly FacetCounts Facets = new(new Dictionary<string, IReadOnlyList<FacetValue>>
+    {
+        ["year"] = [
+            new("2019", null, 1)],
+        ["sessionFormat"] = [
+            new("territorial", null, 1)],
+    });
 }

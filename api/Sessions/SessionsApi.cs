@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dapper;
+using FromQueryAttribute = Microsoft.AspNetCore.Mvc.FromQueryAttribute;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Infrastructure;
@@ -29,6 +30,7 @@ public static partial class SessionsApi
             .WithResponseExample(200, SessionExamples.Csv, Exports.CsvMediaType)
             .WithResponseExample(200, SessionExamples.Calendar, Exports.CalendarMediaType)
             .WithListDocs(ListDocs).CacheableRead();
+        api.MapFacets(Listing, ListDocs, CountSessionFacets, SessionExamples.Facets);
         app.MapGet("/v1/sessions.ics", SessionsCalendar).WithTags("Sessions").RejectUnknownQueryParameters()
             .WithName("getSessionsCalendar").WithSummary("Subscribe to the sessions as a calendar")
             .WithDescription("The sessions as an iCalendar feed (RFC 5545, text/calendar) that a calendar application can subscribe to: one all-day event per session " +
@@ -119,7 +121,36 @@ public static partial class SessionsApi
     {
         Other = new(ExportFormat.Calendar, (db, list) => new SessionCalendarResult(db, (connection, token) => connection
             .QueryUnbufferedAsync<CalendarRow>(SelectForCalendar(list), list.Parameters).Select(r => r.ToEvent()))),
+        // The year as the year filter reads it: a session known to the year or the month is dated on its first day.
+        Facets = new Dictionary<string, Facet> { ["year"] = new("extract(year from s.date)::int"), ["sessionFormat"] = new("s.format") },
     };
+
+    /// <summary>The filters of the session list, as its facets read them.</summary>
+    internal sealed record FilterParameters
+    {
+        /// <summary>Only the sessions that featured this territory, by id, e.g. 2018-ti5209.</summary>
+        [FromQuery(Name = "territory")] public string? Territory { get; init; }
+
+        /// <summary>Only the sessions held in this year (four digits), e.g. 2020.</summary>
+        [FromQuery(Name = "year")] public int? Year { get; init; }
+
+        /// <summary>Only the sessions held on or after this day (YYYY-MM-DD).</summary>
+        [FromQuery(Name = "from")] public DateOnly? From { get; init; }
+
+        /// <summary>Only the sessions held on or before this day (YYYY-MM-DD).</summary>
+        [FromQuery(Name = "to")] public DateOnly? To { get; init; }
+
+        /// <summary>Only the sessions of this format: inaugural, territorial or thematic.</summary>
+        [FromQuery(Name = "sessionFormat"), OneOf(nameof(Vocabulary.SessionFormats))] public string? SessionFormat { get; init; }
+
+        /// <summary>Only the sessions where this actor spoke, by id, e.g. person-016.</summary>
+        [FromQuery(Name = "speaker")] public string? Speaker { get; init; }
+    }
+
+    // The counts of the session list's facets, under its filters.
+    internal static Task<Results<Ok<FacetCounts>, ValidationProblem>> CountSessionFacets(
+        HttpContext context, NpgsqlDataSource db, [AsParameters] FilterParameters filters, [AsParameters] FacetParameters search, CancellationToken ct) =>
+        Facets.ReadAsync(context, db, Listing, filters, search, () => CheckDates(context, new(filters.Territory, null, filters.Year, filters.From, filters.To, filters.SessionFormat, filters.Speaker)), ct);
 
     private static readonly ListParameters.Docs ListDocs = new(
         UpdatedSince: "Only sessions changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. updatedAt is when the writing transaction began, so a write that commits late can carry an earlier time than one already read, and deletions do not show here: to keep a copy exactly in sync, read /v1/changes.",

@@ -28,7 +28,10 @@ public static partial class TerritoriesApi
         where g.territory_id = @id
         order by g.siren;
 
-        select other.id, other.phase, other.code, other.name, l.shared_communes
+        select other.id, other.phase, other.code, other.name, l.shared_communes,
+               l.territory_communes as communes_of_this, l.linked_communes as communes_of_other,
+               round(l.shared_communes::numeric / l.territory_communes, 4)::float8 as share_of_this,
+               round(l.shared_communes::numeric / l.linked_communes, 4)::float8 as share_of_other
         from territory_links l join territories other on other.id = l.linked_id
         where l.territory_id = @id
         order by l.shared_communes desc, other.id;

@@ -1,4 +1,5 @@
 using Dapper;
+using FromQueryAttribute = Microsoft.AspNetCore.Mvc.FromQueryAttribute;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Figures;
@@ -27,6 +28,7 @@ public static partial class TerritoriesApi
             .WithResponseExample(200, TerritoryExamples.GeoJson, Exports.GeoJsonMediaType)
             .WithSparseFields<TerritorySummary>()
             .WithListDocs(ListDocs).CacheableRead();
+        api.MapFacets(Listing, ListDocs, CountTerritoryFacets, TerritoryExamples.Facets);
         api.MapGet("/{id}", GetTerritory).WithName("getTerritory").WithSummary("Get a territory")
             .WithDescription("One territory with its member groupings (EPCI), its predecessors and successors in the other phase (derived from shared communes), its key figures and its sources. Facts about a studied territory belong to its 2018-2022 record: a 2023-2027 territory reaches them through its predecessors.")
             .WithResponseExample(200, TerritoryExamples.Response).CacheableRecordRead();
@@ -84,7 +86,46 @@ public static partial class TerritoriesApi
     private static readonly Listing<SummaryRow, TerritorySummary> Listing = new(Collection, "t", SummaryColumns, ListFilters, SortKeys, "id", ToSummary,
         new("territories.csv",
             ["id", "phase", "code", "name", "regionCodes", "regionNames", "departments", "communeCount", "latitude", "longitude", "studied", "updatedAt", "version"],
-            r => [r.Id, r.Phase, r.Code, r.Name, r.RegionCodes, r.RegionNames, r.DepartmentCodes, r.CommuneCount, r.Latitude, r.Longitude, r.Studied, r.UpdatedAt, r.Version]));
+            r => [r.Id, r.Phase, r.Code, r.Name, r.RegionCodes, r.RegionNames, r.DepartmentCodes, r.CommuneCount, r.Latitude, r.Longitude, r.Studied, r.UpdatedAt, r.Version]))
+    {
+        Facets = new Dictionary<string, Facet>
+        {
+            ["phase"] = new("t.phase"),
+            ["region"] = new("t.region_codes", Many: true, Label: "(select r.name from regions r where r.code = v.value)"),
+            ["department"] = new("t.department_codes", Many: true),
+            ["studied"] = new("t.studied"),
+        },
+    };
+
+    /// <summary>The filters of the territory list, as its facets read them.</summary>
+    internal sealed record FilterParameters
+    {
+        /// <summary>Only territories of this phase: 2018-2022 or 2023-2027.</summary>
+        [FromQuery(Name = "phase"), OneOf(nameof(Vocabulary.Phases))] public string? Phase { get; init; }
+
+        /// <summary>Only territories with this programme code (combine with phase: codes were reused).</summary>
+        [FromQuery(Name = "code"), Code(Codes.Programme)] public string? Code { get; init; }
+
+        /// <summary>Only territories covering this region (INSEE code, e.g. 27).</summary>
+        [FromQuery(Name = "region"), Code(Codes.Region)] public string? Region { get; init; }
+
+        /// <summary>Only territories covering this department (INSEE code, e.g. 90 or 2A).</summary>
+        [FromQuery(Name = "department"), Code(Codes.Department)] public string? Department { get; init; }
+
+        /// <summary>Only territories with this member grouping (SIREN of an EPCI, e.g. 200069052).</summary>
+        [FromQuery(Name = "epci"), Code(Codes.Siren)] public string? Epci { get; init; }
+
+        /// <summary>Only territories with this commune (INSEE code, e.g. 90010).</summary>
+        [FromQuery(Name = "commune"), Code(Codes.Commune)] public string? Commune { get; init; }
+
+        /// <summary>Only territories the observatory studied (true) or did not (false).</summary>
+        [FromQuery(Name = "studied")] public bool? Studied { get; init; }
+    }
+
+    // The counts of the territory list's facets, under its filters.
+    internal static Task<Results<Ok<FacetCounts>, ValidationProblem>> CountTerritoryFacets(
+        HttpContext context, NpgsqlDataSource db, [AsParameters] FilterParameters filters, [AsParameters] FacetParameters search, CancellationToken ct) =>
+        Facets.ReadAsync(context, db, Listing, filters, search, null, ct);
 
     private static readonly ListParameters.Docs ListDocs = new(
         UpdatedSince: "Only territories changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. updatedAt is when the writing transaction began, so a write that commits late can carry an earlier time than one already read, and deletions do not show here: to keep a copy exactly in sync, read /v1/changes.",

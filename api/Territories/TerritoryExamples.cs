@@ -31,7 +31,7 @@ public static class TerritoryExamples
     public static readonly TerritoryResponse Response = new(
         "2023-ti-0102", "2023-2027", "ti-0102", "Cap Excellence", [Guadeloupe], ["971"], 3, 97019, CapExcellencePoint, false,
         [new Grouping("200018653", "CA CAP Excellence", "CA")],
-        [new TerritoryLink("2018-ti0101", "2018-2022", "TI0101", "Communauté d'agglomération Cap Excellence", 3)], [],
+        [new TerritoryLink("2018-ti0101", "2018-2022", "TI0101", "Communauté d'agglomération Cap Excellence", 3, 3, 3, 1, 1)], [],
         [], [AnctSource],
         Loaded, Loaded, 1);
 
@@ -53,4 +53,22 @@ public static class TerritoryExamples
     public static readonly Page<Commune> Communes = new(
         [new Commune("97101", "Les Abymes"), new Commune("97103", "Baie-Mahault"), new Commune("97120", "Pointe-à-Pitre")],
         new PageLinks(null));
+
+    /// <summary>/v1/territories/facets?phase=2018-2022&amp;region=27: the 2018-2022 territories of Bourgogne-Franche-Comté, counted per value of each filter (all the regions of the phase, since region is left out of its own counts).</summary>
+    public static readonly FacetCounts Facets = new(new Dictionary<string, IReadOnlyList<FacetValue>>
+    {
+        ["phase"] = [
+            new("2023-2027", null, 13), new("2018-2022", null, 11)],
+        ["region"] = [
+            new("84", "Auvergne-Rhône-Alpes", 20), new("52", "Pays de la Loire", 16), new("44", "Grand Est", 15),
+            new("75", "Nouvelle-Aquitaine", 15), new("32", "Hauts-de-France", 13), new("53", "Bretagne", 12),
+            new("27", "Bourgogne-Franche-Comté", 11), new("28", "Normandie", 11), new("76", "Occitanie", 11), new("11", "Île-de-France", 9),
+            new("24", "Centre-Val de Loire", 9), new("93", "Provence-Alpes-Côte d'Azur", 8), new("03", "Guyane", 3), new("02", "Martinique", 2),
+            new("04", "La Réunion", 2), new("94", "Corse", 2), new("01", "Guadeloupe", 1)],
+        ["department"] = [
+            new("25", null, 2), new("39", null, 2), new("70", null, 2), new("71", null, 2), new("89", null, 2), new("03", null, 1),
+            new("21", null, 1), new("45", null, 1), new("58", null, 1), new("90", null, 1)],
+        ["studied"] = [
+            new("false", null, 9), new("true", null, 2)],
+    });
 }

@@ -22,19 +22,84 @@ public sealed class TerritoryLinkTests
         _anonymous.Dispose();
     }
 
-    // The links as the shared communes define them, computed afresh, against the stored ones: the rows that differ.
+    // The links as the shared communes define them (with both territories' commune counts), computed afresh, against
+    // the stored ones: the rows that differ.
     private const string DifferencesFromCommunes = """
-        with computed as (
+        with shared as (
             select mine.territory_id, theirs.territory_id as linked_id, count(*)::int as shared_communes
             from territory_communes mine
             join territory_communes theirs on theirs.insee_code = mine.insee_code
             join territories self on self.id = mine.territory_id
             join territories other on other.id = theirs.territory_id and other.phase <> self.phase
-            group by 1, 2)
-        select count(*) from ((select * from computed except select * from territory_links)
+            group by 1, 2),
+        sizes as (select territory_id, count(*)::int as n from territory_communes group by 1),
+        computed as (
+            select s.territory_id, s.linked_id, s.shared_communes, mine.n as territory_communes, theirs.n as linked_communes
+            from shared s join sizes mine on mine.territory_id = s.territory_id join sizes theirs on theirs.territory_id = s.linked_id),
+        stored as (select territory_id, linked_id, shared_communes, territory_communes, linked_communes from territory_links)
+        select count(*) from ((select * from computed except select * from stored)
                               union all
-                              (select * from territory_links except select * from computed)) differences
+                              (select * from stored except select * from computed)) differences
         """;
+
+    [TestCase("2018-ti2704", "2023-ti-2708", "Dampjoux")]
+    [TestCase("2018-ti2406", "2023-ti-2404", "Bordeaux-en-Gâtinais")]
+    public async Task A_link_resting_on_one_commune_says_so_by_its_small_shares(string predecessor, string successor, string commune)
+    {
+        var (forward, communesOfThis, communesOfOther) = await LinkAsync(predecessor, "successors", successor);
+        var (backward, _, _) = await LinkAsync(successor, "predecessors", predecessor);
+        var theirs = (await Records.ReadAll(_anonymous, $"/v1/territories/{successor}/communes?limit=200")).Select(c => (string?)c["inseeCode"]).ToHashSet();
+        var shared = (await Records.ReadAll(_anonymous, $"/v1/territories/{predecessor}/communes?limit=200"))
+            .Where(c => theirs.Contains((string?)c["inseeCode"])).Select(c => $"{c["name"]} ({c["inseeCode"]})").ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(shared, Has.Count.EqualTo(1).And.All.StartsWith(commune + " ("), "the one commune the link rests on");
+            Assert.That((int)forward["sharedCommunes"]!, Is.EqualTo(1));
+            Assert.That((double)forward["shareOfThis"]!, Is.EqualTo(Math.Round(1.0 / communesOfThis, 4)).And.LessThan(0.1));
+            Assert.That((double)forward["shareOfOther"]!, Is.EqualTo(Math.Round(1.0 / communesOfOther, 4)).And.LessThan(0.1));
+            Assert.That((int)backward["sharedCommunes"]!, Is.EqualTo(1));
+            Assert.That((double)backward["shareOfThis"]!, Is.EqualTo((double)forward["shareOfOther"]!), "the same link seen from the other side");
+            Assert.That((double)backward["shareOfOther"]!, Is.EqualTo((double)forward["shareOfThis"]!));
+        });
+    }
+
+    [Test]
+    public async Task A_real_succession_rests_on_most_communes_of_both_territories()
+    {
+        // Nord Franche-Comté kept its perimeter from one phase to the next.
+        var (link, communesOfThis, communesOfOther) = await LinkAsync("2018-ti2707", "successors", "2023-ti-2708");
+        Assert.Multiple(() =>
+        {
+            Assert.That((int)link["sharedCommunes"]!, Is.GreaterThan(50));
+            Assert.That((double)link["shareOfThis"]!, Is.EqualTo(Math.Round((double)(int)link["sharedCommunes"]! / communesOfThis, 4)).And.GreaterThan(0.8));
+            Assert.That((double)link["shareOfOther"]!, Is.EqualTo(Math.Round((double)(int)link["sharedCommunes"]! / communesOfOther, 4)).And.GreaterThan(0.8));
+        });
+    }
+
+    [Test]
+    public async Task The_documents_example_shows_the_links_the_api_serves()
+    {
+        var example = Observatoire.Api.Territories.TerritoryExamples.Response;
+        var served = await (await _anonymous.GetAsync($"/v1/territories/{example.Id}")).JsonBody();
+        Assert.That(served["predecessors"]!.ToJsonString(),
+            Is.EqualTo(System.Text.Json.JsonSerializer.Serialize(example.Predecessors, HttpAssertions.Json)));
+    }
+
+    /// <summary>The link from one territory to another, with the commune counts the API gives and checks against the territories' communes.</summary>
+    private async Task<(JsonNode Link, int CommunesOfThis, int CommunesOfOther)> LinkAsync(string id, string side, string linked)
+    {
+        var territory = await (await _anonymous.GetAsync($"/v1/territories/{id}")).JsonBody();
+        var link = territory[side]!.AsArray().SingleOrDefault(l => (string?)l!["id"] == linked)
+                   ?? throw new AssertionException($"{id} has no {side} link to {linked}: {territory[side]}");
+        var communesOfThis = (await Records.ReadAll(_anonymous, $"/v1/territories/{id}/communes?limit=200")).Count;
+        var communesOfOther = (await Records.ReadAll(_anonymous, $"/v1/territories/{linked}/communes?limit=200")).Count;
+        Assert.Multiple(() =>
+        {
+            Assert.That((int)link["communesOfThis"]!, Is.EqualTo(communesOfThis));
+            Assert.That((int)link["communesOfOther"]!, Is.EqualTo(communesOfOther));
+        });
+        return (link, communesOfThis, communesOfOther);
+    }
 
     [Test]
     public async Task The_stored_links_are_those_the_shared_communes_define()
