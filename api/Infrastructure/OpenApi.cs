@@ -135,6 +135,7 @@ public static partial class OpenApi
         (Keys.KeysApi.Tag, Keys.KeysApi.TagDescription),
         ("Health", "Liveness and readiness probes."),
         ("Audit", "Who changed what: every write with its API key, its time, and the record before and after. Admin keys only."),
+        (Webhooks.WebhooksApi.Tag, Webhooks.WebhooksApi.TagDescription),
     ];
 
     // Page<TerritorySummary> -> TerritorySummaryPage.
