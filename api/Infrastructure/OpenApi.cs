@@ -80,6 +80,7 @@ public static partial class OpenApi
             options.OperationFilter<SparseFields.OperationFilter>();
             options.ParameterFilter<DateTimeParameterFilter>();
             options.DocumentFilter<DocumentFilter>();
+            options.DocumentFilter<Webhooks.WebhookDocument>();
             options.SchemaFilter<NullableReferenceFilter>();
             options.SchemaFilter<ContractSchemas.RequiredMembersFilter>();
             options.SchemaFilter<ContractSchemas.ValuesSchemaFilter>();

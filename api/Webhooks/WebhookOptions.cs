@@ -1,3 +1,6 @@
+using Npgsql;
+using Observatoire.Api.Database;
+
 namespace Observatoire.Api.Webhooks;
 
 /// <summary>The Webhooks section of the configuration (docs/decisions/0030-webhooks.md).</summary>
@@ -46,9 +49,26 @@ public static class WebhookSetup
             throw new InvalidOperationException("The Webhooks settings are not valid: intervals and delays must be positive (MaxRetryDelay at least FirstRetryDelay), MaxChangesPerNotification and Concurrency at least 1.");
         }
         services.AddSingleton(options);
+        services.AddSingleton<WebhookDatabase>();
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<WebhookOutbox>();
         if (options.Deliver) services.AddHostedService<WebhookWorker>();
         return services;
     }
+}
+
+/// <summary>
+/// The delivery worker's own pool on the primary, apart from the requests' one: a connection is held while an
+/// endpoint answers (its advisory lock), and slow partners must never take connections from the requests.
+/// </summary>
+public sealed class WebhookDatabase(DatabaseConnections connections, WebhookOptions options) : IAsyncDisposable
+{
+    public const string ApplicationName = "observatoire-webhooks";
+
+    public NpgsqlDataSource DataSource { get; } = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connections.RunTime)
+    {
+        ApplicationName = ApplicationName, MaxPoolSize = options.Concurrency + 2, Multiplexing = false,
+    }.ConnectionString);
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 }

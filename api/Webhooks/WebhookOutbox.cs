@@ -13,7 +13,7 @@ namespace Observatoire.Api.Webhooks;
 /// Turns the outbox (one row per committed transaction that changed data, migration 0017) into notifications: the
 /// feed's changes of those transactions, per endpoint following their collections, in feed order, in batches.
 /// </summary>
-public sealed class WebhookOutbox(NpgsqlDataSource db, CollectionRegistry collections, CursorKeys cursorKeys, WebhookOptions options, IOptions<JsonOptions> json)
+public sealed class WebhookOutbox(WebhookDatabase database, CollectionRegistry collections, CursorKeys cursorKeys, WebhookOptions options, IOptions<JsonOptions> json)
 {
     /// <summary>How many transactions one round takes from the outbox.</summary>
     public const int TransactionsPerRound = 200;
@@ -60,7 +60,7 @@ public sealed class WebhookOutbox(NpgsqlDataSource db, CollectionRegistry collec
     /// <summary>Takes one round of ready transactions; answers how many were taken (0 when another process holds the outbox).</summary>
     public async Task<int> FanOutAsync(CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(TryLock, transaction: transaction, cancellationToken: ct))) return 0;
         var rows = (await connection.QueryAsync<ReadyRow>(new CommandDefinition(collections.Compose(TakeReady, ChangesApi.ChangesOfCollection),

@@ -11,7 +11,7 @@ namespace Observatoire.Api.Webhooks;
 /// A failed notification is retried after an exponential, jittered delay, and blocks those after it; once it
 /// has failed for the whole retry window, the endpoint is disabled with the reason. See docs/decisions/0030.
 /// </summary>
-public sealed class WebhookWorker(NpgsqlDataSource db, WebhookOutbox outbox, WebhookSender sender, WebhookOptions options, ILogger<WebhookWorker> logger)
+public sealed class WebhookWorker(WebhookDatabase database, WebhookOutbox outbox, WebhookSender sender, WebhookOptions options, ILogger<WebhookWorker> logger)
     : BackgroundService
 {
     // Notifications sent to one endpoint in a row before the others get their turn.
@@ -95,7 +95,7 @@ public sealed class WebhookWorker(NpgsqlDataSource db, WebhookOutbox outbox, Web
     private async Task DeliverDueAsync(CancellationToken ct)
     {
         List<long> due;
-        await using (var connection = await db.OpenConnectionAsync(ct))
+        await using (var connection = await database.DataSource.OpenConnectionAsync(ct))
         {
             due = (await connection.QueryAsync<long>(new CommandDefinition(SelectDue, cancellationToken: ct))).AsList();
         }
@@ -104,7 +104,7 @@ public sealed class WebhookWorker(NpgsqlDataSource db, WebhookOutbox outbox, Web
 
     private async ValueTask DeliverToAsync(long endpointId, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
         if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(TryLock, new { id = endpointId }, cancellationToken: ct))) return;
         try
         {

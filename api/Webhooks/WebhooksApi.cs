@@ -37,6 +37,11 @@ public static class WebhooksApi
         api.MapDelete("/{id}", DeleteWebhook).WithName("deleteWebhook").WithSummary("Remove a webhook endpoint")
             .WithDescription("Removes one of the key's endpoints (any, for an admin key), with its pending notifications and its attempts: nothing more is sent to it.")
             .WithResponseExample(404, WebhookExamples.NotFound).RequireAnyKey();
+        api.MapPost("/{id}/enable", EnableWebhook).WithName("enableWebhook").WithSummary("Enable a disabled webhook endpoint again")
+            .WithDescription("Resumes deliveries to one of the key's endpoints (any, for an admin key) after it was disabled: its pending notifications are sent again, " +
+                "oldest first, with a new retry window. Changes committed while it was disabled were not notified: read them from the change feed, from the last token kept. " +
+                "An endpoint of a revoked or expired key stays disabled. Enabling an enabled endpoint changes nothing.")
+            .WithResponseExample(200, WebhookExamples.Page.Items[0]).WithResponseExample(404, WebhookExamples.NotFound).RequireAnyKey();
         api.MapGet("/{id}/attempts", ListAttempts).WithName("listWebhookAttempts").WithSummary("List the delivery attempts of a webhook endpoint")
             .WithDescription("The attempts to deliver notifications to one of the key's endpoints, newest first, kept 30 days: when, the status answered, why it failed, how long it took.")
             .WithResponseExample(200, WebhookExamples.Attempts).WithResponseExample(404, WebhookExamples.NotFound).RequireAnyKey();
@@ -81,6 +86,19 @@ public static class WebhooksApi
         where e.id = @id and (@admin or e.key_id = @keyId) and a.id < @before
         order by a.id desc
         limit @limit
+        """;
+
+    // The head notification starts a new retry window, due at once.
+    private const string EnableEndpoint = """
+        with enabled as (
+            update webhook_endpoints set disabled_at = null, disabled_reason = null
+            where id = @id and (@admin or key_id = @keyId)
+            returning id
+        ), retried as (
+            update webhook_deliveries set attempts = 0, first_failed_at = null, next_attempt_at = now()
+            where endpoint_id in (select id from enabled)
+        )
+        select id from enabled
         """;
 
     private const string OwnsEndpoint = "select exists (select 1 from webhook_endpoints where id = @id and (@admin or key_id = @keyId))";
@@ -130,6 +148,20 @@ public static class WebhooksApi
         await using var connection = await db.OpenConnectionAsync(ct);
         var deleted = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(DeleteEndpoint, new { id, owner.Admin, owner.KeyId }, cancellationToken: ct));
         return deleted is null ? NoWebhook(context, id) : TypedResults.NoContent();
+    }
+
+    /// <param name="id">Id of the endpoint (WebhookResponse.id), e.g. 7.</param>
+    public static async Task<Results<Ok<WebhookResponse>, NotFoundProblem>> EnableWebhook(
+        long id, HttpContext context, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var owner = Owner.Of(user);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        if (await connection.ExecuteScalarAsync<long?>(new CommandDefinition(EnableEndpoint, new { id, owner.Admin, owner.KeyId }, cancellationToken: ct)) is null)
+        {
+            return NoWebhook(context, id);
+        }
+        var row = await connection.QuerySingleAsync<EndpointRow>(new CommandDefinition(SelectEndpoint, new { id, owner.Admin, owner.KeyId }, cancellationToken: ct));
+        return TypedResults.Ok(row.ToResponse());
     }
 
     /// <param name="id">Id of the endpoint (WebhookResponse.id), e.g. 7.</param>

@@ -32,7 +32,7 @@ public sealed class WebhookGuardTests
     }
 
     [Test]
-    public async Task An_endpoint_failing_for_the_whole_retry_window_is_disabled_with_the_reason()
+    public async Task An_endpoint_failing_for_the_whole_retry_window_is_disabled_with_the_reason_and_enabling_it_sends_what_waits()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.Answer = _ => 500;
@@ -41,7 +41,7 @@ public sealed class WebhookGuardTests
         var endpoint = await WebhookApis.Register(client, receiver.Url, "sources");
         var endpointId = (long)endpoint["id"]!;
 
-        await Records.NewSource();
+        var id = await Records.NewSource();
         var limit = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         System.Text.Json.Nodes.JsonNode state;
         do
@@ -61,6 +61,17 @@ public sealed class WebhookGuardTests
         Assert.That(sent, Is.GreaterThanOrEqualTo(2), "retried before giving up");
         await Task.Delay(500);
         Assert.That(receiver.All, Has.Count.EqualTo(sent), "nothing more is sent to a disabled endpoint");
+
+        receiver.Answer = _ => 200;
+        var enabled = await client.PostAsync($"/v1/webhooks/{endpointId}/enable", null);
+        Assert.That(enabled.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var after = (await enabled.JsonBody())["state"]!;
+        Assert.Multiple(() =>
+        {
+            Assert.That((bool)after["enabled"]!, Is.True);
+            Assert.That((string?)after["reason"], Is.Null);
+        });
+        await receiver.WaitForIds([id]);
         await client.DeleteAsync($"/v1/webhooks/{endpointId}");
     }
 

@@ -71,6 +71,9 @@ public sealed class WebhookRegistrationTests
         await (await stranger.GetAsync($"/v1/webhooks/{id}")).ShouldBeProblem(404);
         await (await stranger.GetAsync($"/v1/webhooks/{id}/attempts")).ShouldBeProblem(404);
         await (await stranger.DeleteAsync($"/v1/webhooks/{id}")).ShouldBeProblem(404);
+        await (await stranger.PostAsync($"/v1/webhooks/{id}/enable", null)).ShouldBeProblem(404);
+        var enabled = await owner.PostAsync($"/v1/webhooks/{id}/enable", null);
+        Assert.That((bool)(await enabled.JsonBody())["state"]!["enabled"]!, Is.True, "enabling an enabled endpoint changes nothing");
         var attempts = await (await owner.GetAsync($"/v1/webhooks/{id}/attempts")).JsonBody();
         Assert.That(attempts["items"]!.AsArray(), Is.Empty);
 
