@@ -80,6 +80,31 @@ public sealed class WebhookDeliveryTests
     }
 
     [Test]
+    public async Task Two_delivering_replicas_send_each_notification_once_and_in_order()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var first = WebhookApis.Start();
+        await using var second = WebhookApis.Start();
+        using var client = WebhookApis.Client(first);
+        var endpoint = await WebhookApis.Register(client, receiver.Url, "sources");
+        receiver.UseSecret((string)endpoint["secret"]!);
+
+        var ids = new List<string>();
+        for (var i = 0; i < 10; i++) ids.Add(await Records.NewSource());
+        var received = await receiver.WaitForIds(ids);
+        // Both workers kept polling meanwhile: a second send would have arrived by now.
+        await Task.Delay(300);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(receiver.All.Select(r => r.MessageId), Is.Unique, "no notification was sent twice");
+            Assert.That(receiver.All.SelectMany(r => r.Ids).Where(ids.Contains), Is.EqualTo(ids));
+            Assert.That(received.All(r => r.Verified));
+        });
+        await client.DeleteAsync($"/v1/webhooks/{(long)endpoint["id"]!}");
+    }
+
+    [Test]
     public async Task A_failing_endpoint_is_retried_until_it_accepts_and_later_notifications_wait_for_it()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
