@@ -12,6 +12,7 @@ using Observatoire.Api.Search;
 using Observatoire.Api.Sessions;
 using Observatoire.Api.Sources;
 using Observatoire.Api.Territories;
+using Observatoire.Api.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args).UseDefaultUrl();
 
@@ -41,6 +42,7 @@ builder.Services.AddObservatoireForwardedHeaders(builder.Configuration);
 builder.Services.AddObservatoireTelemetry(builder.Configuration);
 builder.Services.AddObservatoireRequestLimits(builder.Configuration);
 builder.Services.AddObservatoireCursorKeys();
+builder.Services.AddObservatoireWebhooks(builder.Configuration);
 builder.AddObservatoireRateLimits();
 builder.AddObservatoireRequestBudgets();
 
@@ -81,6 +83,7 @@ app.MapChangesApi();
 app.MapSearchApi();
 app.MapKeysApi();
 app.MapAuditApi();
+app.MapWebhooksApi();
 
 // After the routes: the keys command checks scopes against the collections they register.
 try

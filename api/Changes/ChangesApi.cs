@@ -45,7 +45,7 @@ public static class ChangesApi
         """;
 
     // A collection's table is named as the collection.
-    private const string ChangesOfCollection = "select '{collection}', id, version, updated_at, change_txid, change_seq from {collection}";
+    internal const string ChangesOfCollection = "select '{collection}', id, version, updated_at, change_txid, change_seq from {collection}";
 
     /// <param name="since">Where to resume: the token in links.next of a previous page. Absent: from the beginning of the feed.</param>
     /// <param name="limit">Page size, 1 to 1000 (default 100).</param>
@@ -70,17 +70,18 @@ public static class ChangesApi
         var caughtUp = rows.Count <= take;
         var next = Paging.RequestUrlWith(context, "since", last.Encode(context));
         if (!caughtUp) context.Response.Headers.Append("Link", $"<{next}>; rel=\"next\"");
-        return TypedResults.Ok(new ChangesPage([.. served.Select(r => ToEntry(context, r))], new ChangesLinks(next), caughtUp));
+        return TypedResults.Ok(new ChangesPage([.. served.Select(r => ToEntry(context.Request.PathBase, r))], new ChangesLinks(next), caughtUp));
     }
 
-    private static ChangeEntry ToEntry(HttpContext context, ChangeRow row) => row.Version switch
+    /// <summary>A change as the feed (and the webhooks' notifications) show it; hrefs start with <paramref name="pathBase"/>.</summary>
+    internal static ChangeEntry ToEntry(PathString pathBase, ChangeRow row) => row.Version switch
     {
         null => new ChangeEntry(row.Collection, row.Id, "deleted", null, row.ChangedAt, null),
         var version => new ChangeEntry(row.Collection, row.Id, version == 1 ? "created" : "updated", version, row.ChangedAt,
-            $"{context.Request.PathBase}/v1/{row.Collection}/{Uri.EscapeDataString(row.Id)}"),
+            $"{pathBase}/v1/{row.Collection}/{Uri.EscapeDataString(row.Id)}"),
     };
 
-    private sealed class ChangeRow
+    internal sealed class ChangeRow
     {
         public string Collection { get; init; } = "";
         public string Id { get; init; } = "";
@@ -93,7 +94,7 @@ public static class ChangesApi
 
 /// <summary>
 /// A position in the change feed: the transaction id and sequence number of the last change served. It travels
-/// as an opaque, integrity-checked token (see <see cref="Paging.EncodeCursor"/>).
+/// as an opaque, integrity-checked token (see <see cref="Paging.EncodeCursor(HttpContext, string[])"/>).
 /// </summary>
 public readonly record struct FeedPosition(string Txid, long Seq)
 {
@@ -102,6 +103,11 @@ public readonly record struct FeedPosition(string Txid, long Seq)
     public static readonly FeedPosition Start = new("0", 0);
 
     public string Encode(HttpContext context) => Paging.EncodeCursor(context, Kind, Txid, Seq.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>The token GET /v1/changes accepts, made outside a request (the webhooks' notifications).</summary>
+    public string Encode(CursorKeys keys) => Paging.EncodeCursor(keys, Path, Kind, Txid, Seq.ToString(CultureInfo.InvariantCulture));
+
+    private const string Path = "/v1/changes";
 
     /// <summary>The position as the document's examples show it (accepted nowhere).</summary>
     public string Example() => Paging.ExampleCursor(Kind, Txid, Seq.ToString(CultureInfo.InvariantCulture));

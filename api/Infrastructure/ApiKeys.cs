@@ -81,6 +81,10 @@ public static class ApiKeys
     public static RouteHandlerBuilder RequireAdmin(this RouteHandlerBuilder builder) =>
         builder.WithMetadata(new RequiredScope(Scopes.Admin)).NeedsKey();
 
+    /// <summary>Marks the endpoint as usable with any valid key (on what that key owns; admin keys on everything).</summary>
+    public static RouteHandlerBuilder RequireAnyKey(this RouteHandlerBuilder builder) =>
+        builder.WithMetadata(new RequiredScope(Scopes.AnyKey)).NeedsKey();
+
     private static RouteHandlerBuilder NeedsKey(this RouteHandlerBuilder builder) => builder
         .RequireAuthorization(WritePolicy)
         .WithMetadata(new ApiKeyRequiredAttribute())

@@ -60,7 +60,7 @@ public static partial class OpenApi
                     AddProblem(operation, context, "413", "The request body is larger than this API reads (64 KiB unless configured otherwise); it was not read.");
                 }
                 AddProblem(operation, context, "401", "No API key, or an invalid one, in the X-Api-Key header.");
-                AddProblem(operation, context, "403", scope is null || scope.Scope == Scopes.Admin
+                if (scope?.Scope != Scopes.AnyKey) AddProblem(operation, context, "403", scope is null || scope.Scope == Scopes.Admin
                     ? $"The API key is valid but does not have the {Scopes.Admin} scope."
                     : $"The API key is valid but has neither the {scope.Scope} scope nor the {Scopes.Admin} one.");
             }

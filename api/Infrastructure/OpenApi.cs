@@ -81,6 +81,7 @@ public static partial class OpenApi
             options.OperationFilter<ReadReplicas.OperationFilter>();
             options.ParameterFilter<DateTimeParameterFilter>();
             options.DocumentFilter<DocumentFilter>();
+            options.DocumentFilter<Webhooks.WebhookDocument>();
             options.SchemaFilter<NullableReferenceFilter>();
             options.SchemaFilter<ContractSchemas.RequiredMembersFilter>();
             options.SchemaFilter<ContractSchemas.ValuesSchemaFilter>();
@@ -136,6 +137,7 @@ public static partial class OpenApi
         (Keys.KeysApi.Tag, Keys.KeysApi.TagDescription),
         ("Health", "Liveness and readiness probes."),
         ("Audit", "Who changed what: every write with its API key, its time, and the record before and after. Admin keys only."),
+        (Webhooks.WebhooksApi.Tag, Webhooks.WebhooksApi.TagDescription),
     ];
 
     // Page<TerritorySummary> -> TerritorySummaryPage.

@@ -20,8 +20,11 @@ public static class Paging
 
     /// <summary>A cursor for the request's own path, signed with this deployment's key (<see cref="CursorKeys"/>).</summary>
     public static string EncodeCursor(HttpContext context, params string[] values) =>
-        WebEncoders.Base64UrlEncode(context.RequestServices.GetRequiredService<CursorKeys>()
-            .Sign(Purpose(context), JsonSerializer.SerializeToUtf8Bytes(values)));
+        EncodeCursor(context.RequestServices.GetRequiredService<CursorKeys>(), context.Request.Path.Value ?? "", values);
+
+    /// <summary>A cursor for the path <paramref name="path"/>, made outside a request to it.</summary>
+    public static string EncodeCursor(CursorKeys keys, string path, params string[] values) =>
+        WebEncoders.Base64UrlEncode(keys.Sign(path.ToLowerInvariant(), JsonSerializer.SerializeToUtf8Bytes(values)));
 
     // The example pages of the OpenAPI document show cursors of the same shape, under a key known to all and
     // therefore accepted nowhere: the committed document stays the same for every deployment.

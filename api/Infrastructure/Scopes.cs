@@ -12,6 +12,8 @@ public static class Scopes
 {
     public const string Admin = "admin";
     public const string WritePrefix = "write:";
+    /// <summary>Declared by operations that every valid key may use on what it owns (its webhooks); not a scope a key holds.</summary>
+    public const string AnyKey = "*";
     /// <summary>The claim that carries each of the key's scopes.</summary>
     public const string ClaimType = "scope";
 
@@ -51,7 +53,7 @@ public sealed class ScopeRequirement : AuthorizationHandler<ScopeRequirement>, I
     {
         var required = (context.Resource as HttpContext)?.GetEndpoint()?.Metadata.GetMetadata<RequiredScope>();
         if (context.User.HasClaim(Scopes.ClaimType, Scopes.Admin) ||
-            (required is not null && context.User.HasClaim(Scopes.ClaimType, required.Scope)))
+            (required is not null && (required.Scope == Scopes.AnyKey || context.User.HasClaim(Scopes.ClaimType, required.Scope))))
         {
             context.Succeed(requirement);
         }

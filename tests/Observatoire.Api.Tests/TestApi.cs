@@ -34,6 +34,8 @@ public sealed class TestApi
             .UseSetting("Shutdown:DrainSeconds", "0")
             .UseSetting("Auth:BootstrapKey", ApiKey)
             .UseSetting("Paging:CursorKey", CursorKey)
+            // Webhooks/ starts the instances that deliver, each with the settings its test needs.
+            .UseSetting("Webhooks:Deliver", "false")
             // The whole suite is one client: budgets far above what it sends (RateLimits/ tests the limits themselves).
             .UseSetting("RateLimits:Reads", "1000000")
             .UseSetting("RateLimits:Searches", "1000000")

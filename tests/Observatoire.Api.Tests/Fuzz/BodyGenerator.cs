@@ -77,6 +77,8 @@ public sealed class BodyGenerator(Operation operation, Values values)
         if ((string?)schema["format"] == "date-time" && name == "expiresAt") return DateTimeOffset.UtcNow.AddDays(1 + values.Next(3000)).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
         if (SeedData.CollectionOf(name) is { } collection) return values.Pick(values.Data.Ids(collection));
         if ((string?)schema["pattern"] is { } pattern) return values.Matching(pattern);
+        // A webhook's signing secret: whsec_ and the base64 of 24 to 64 bytes.
+        if (name == "secret") return "whsec_" + Convert.ToBase64String(Enumerable.Range(0, 24 + values.Next(41)).Select(_ => (byte)values.Next(256)).ToArray());
         if (name is "url" or "website") return $"https://example.org/fuzz/{values.Next(100000)}";
         if (name == "referenceDate") return (1990 + values.Next(40)).ToString();
         if (name is "siren" or "inseeCode" or "code") return values.Matching(name == "siren" ? "^[0-9]{9}$" : "^[0-9]{5}$");

@@ -41,9 +41,12 @@ public sealed class FuzzTests
     [OneTimeTearDown]
     public void Dispose() => _client.Dispose();
 
-    /// <summary>The operations of the committed document (equal to the served one), one test each.</summary>
+    /// <summary>
+    /// The operations of the committed document (equal to the served one), one test each; not its webhooks, which
+    /// the API sends to partners and does not serve.
+    /// </summary>
     public static IEnumerable<string> Operations() =>
-        Regex.Matches(File.ReadAllText(OpenApiDocumentTests.RepositoryFile("openapi.yaml")), @"^\s+operationId: (\w+)\s*$", RegexOptions.Multiline)
+        Regex.Matches(File.ReadAllText(OpenApiDocumentTests.RepositoryFile("openapi.yaml")).Split("\nwebhooks:")[0], @"^\s+operationId: (\w+)\s*$", RegexOptions.Multiline)
             .Select(m => m.Groups[1].Value);
 
     [TestCaseSource(nameof(Operations))]

@@ -15,7 +15,7 @@ public sealed class Operation(JsonObject document, string template, string metho
     public bool NeedsKey => node["security"] is JsonArray { Count: > 0 } security && security.Any(s => s is JsonObject { Count: > 0 });
 
     /// <summary>The collection the path names after /v1/ (territories for /v1/territories/{id}/communes).</summary>
-    public string? Collection => Regex.Match(template, "^/v1/([a-z]+)").Groups[1] is { Success: true } g && (SeedData.Collections.Contains(g.Value) || g.Value == "keys") ? g.Value : null;
+    public string? Collection => Regex.Match(template, "^/v1/([a-z]+)").Groups[1] is { Success: true } g && (SeedData.Collections.Contains(g.Value) || g.Value is "keys" or "webhooks") ? g.Value : null;
 
     public bool Documents(int status) => node["responses"]?[status.ToString()] is not null;
 

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
 namespace Observatoire.Api.Tests.Fuzz;
@@ -33,7 +34,22 @@ public sealed class SeedData
         keys.Headers.Add("X-Api-Key", TestApi.ApiKey);
         using var answer = await client.SendAsync(keys);
         data._ids["keys"] = JsonNode.Parse(await answer.Content.ReadAsStringAsync())!["items"]!.AsArray().Select(k => k!["id"]!.ToString()).ToList();
+        data._ids["webhooks"] = [await WebhookEndpointAsync(client)];
         return data;
+    }
+
+    // One endpoint for the reads of /v1/webhooks/{id}, disabled at once so that nothing is ever sent to it.
+    private static async Task<string> WebhookEndpointAsync(HttpClient client)
+    {
+        using var register = new HttpRequestMessage(HttpMethod.Post, "/v1/webhooks")
+        {
+            Content = JsonContent.Create(new { url = "https://example.org/fuzz/hook", collections = new[] { "sources" } }),
+        };
+        register.Headers.Add("X-Api-Key", TestApi.ApiKey);
+        using var answer = await client.SendAsync(register);
+        var id = (long)JsonNode.Parse(await answer.Content.ReadAsStringAsync())!["id"]!;
+        await TestApi.Database.ScalarAsync<object>($"update webhook_endpoints set disabled_at = now(), disabled_reason = 'Read by generated requests only.' where id = {id}");
+        return id.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>The collection a reference field points to (territoryId, actorIds, partnerActorId…), if any.</summary>
