@@ -103,6 +103,9 @@ public readonly record struct FeedPosition(string Txid, long Seq)
 
     public string Encode(HttpContext context) => Paging.EncodeCursor(context, Kind, Txid, Seq.ToString(CultureInfo.InvariantCulture));
 
+    /// <summary>The token for a link to the feed (/v1/changes?since=…) given by another resource.</summary>
+    public string EncodeForFeed(HttpContext context) => Paging.EncodeCursorFor(context, "/v1/changes", Kind, Txid, Seq.ToString(CultureInfo.InvariantCulture));
+
     /// <summary>The position as the document's examples show it (accepted nowhere).</summary>
     public string Example() => Paging.ExampleCursor(Kind, Txid, Seq.ToString(CultureInfo.InvariantCulture));
 

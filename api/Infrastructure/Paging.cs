@@ -23,6 +23,11 @@ public static class Paging
         WebEncoders.Base64UrlEncode(context.RequestServices.GetRequiredService<CursorKeys>()
             .Sign(Purpose(context), JsonSerializer.SerializeToUtf8Bytes(values)));
 
+    /// <summary>A cursor for another path (a link to it), signed as that path's own answers sign theirs.</summary>
+    public static string EncodeCursorFor(HttpContext context, string path, params string[] values) =>
+        WebEncoders.Base64UrlEncode(context.RequestServices.GetRequiredService<CursorKeys>()
+            .Sign(path.ToLowerInvariant(), JsonSerializer.SerializeToUtf8Bytes(values)));
+
     // The example pages of the OpenAPI document show cursors of the same shape, under a key known to all and
     // therefore accepted nowhere: the committed document stays the same for every deployment.
     private static readonly byte[] ExampleKey = Encoding.UTF8.GetBytes("observatoire-cursor-v1");
