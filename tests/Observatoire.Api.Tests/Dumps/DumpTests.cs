@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Npgsql;
 using Observatoire.Api.Tests.Caching;
 using Observatoire.Api.Tests.Changes;
 
@@ -82,6 +83,31 @@ public sealed class DumpTests
     }
 
     [Test]
+    public async Task A_write_committed_after_the_dump_by_a_transaction_open_during_it_is_in_the_feed_from_the_dump()
+    {
+        using var reader = TestApi.Anonymous();
+        var code = Territories.TerritoryRequests.FreshCode2023();
+        var late = Territories.TerritoryRequests.IdOf(code);
+        await using var connection = new NpgsqlConnection(TestApi.Database.ConnectionString);
+        await connection.OpenAsync();
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            // Its transaction id is below the dump's snapshot, which cannot see its write.
+            await DirectWrites.Create(connection, transaction, code, "Territoire écrit pendant le dump");
+            await Records.NewSource();
+            var manifest = await Latest(reader);
+            var territories = manifest["collections"]!.AsArray().Single(f => (string?)f!["collection"] == "territories")!;
+            Assert.That((await Lines(reader, (string)territories["href"]!, territories)).Select(l => (string?)JsonNode.Parse(l)!["id"]), Does.Not.Contain(late));
+            await transaction.CommitAsync();
+            var entries = await Feed.WaitFor(reader, (string)manifest["links"]!["changes"]!, late);
+            Assert.That(entries.Select(e => (string?)e["operation"]), Does.Contain("created"));
+        }
+        await using var cleanup = new NpgsqlCommand("delete from territories where id = @id", connection);
+        cleanup.Parameters.AddWithValue("id", late);
+        await cleanup.ExecuteNonQueryAsync();
+    }
+
+    [Test]
     public async Task A_dump_file_has_its_length_a_strong_etag_and_answers_ranges_and_conditional_requests()
     {
         using var reader = TestApi.Anonymous();
@@ -96,6 +122,7 @@ public sealed class DumpTests
         Assert.That(full.Headers.ETag!.IsWeak, Is.False);
         Assert.That(full.Content.Headers.LastModified, Is.Not.Null);
         Assert.That(full.Headers.AcceptRanges, Does.Contain("bytes"));
+        Assert.That(full.Headers.GetValues("RateLimit-Policy").Single(), Does.StartWith("\"exports\""), "a dump is an export");
 
         using var range = new HttpRequestMessage(HttpMethod.Get, href);
         range.Headers.Range = new RangeHeaderValue(10, 99);
