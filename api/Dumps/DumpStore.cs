@@ -112,7 +112,7 @@ public sealed class DumpStore(CollectionRegistry collections, IOptions<Microsoft
                 await transaction.CommitAsync(ct);
                 Produced.Add(1);
                 // Just below (xmin, 0): the feed serves from the first change of the oldest transaction the snapshot may lack.
-                var since = new FeedPosition((ulong.Parse(snapshot.Xmin) - 1).ToString(System.Globalization.CultureInfo.InvariantCulture), long.MaxValue);
+                var since = new FeedPosition((ulong.Parse(snapshot.Xmin, System.Globalization.CultureInfo.InvariantCulture) - 1).ToString(System.Globalization.CultureInfo.InvariantCulture), long.MaxValue);
                 index = new DumpIndex(snapshot.Version, DateTime.SpecifyKind(snapshot.ChangedAt, DateTimeKind.Utc),
                     DateTime.SpecifyKind(snapshot.TakenAt, DateTimeKind.Utc), since, files);
             }

@@ -63,7 +63,8 @@ public static class DumpsApi
         {
             return Problems.NotFound(context, $"No dump file is named {name}: read /v1/dumps/latest for the files of the latest dump.");
         }
-        var file = store.Read(number)?.Files.FirstOrDefault(f => f.Collection == collection);
+        var index = store.Read(number);
+        var file = index?.Files.FirstOrDefault(f => f.Collection == collection);
         FileStream? stream = null;
         try
         {
@@ -80,10 +81,9 @@ public static class DumpsApi
                 ? new GoneProblem(Problems.Create(context, StatusCodes.Status410Gone, "Gone", $"The dump {version} is no longer kept: read /v1/dumps/latest for the latest one."))
                 : Problems.NotFound(context, $"No dump file is named {name}: read /v1/dumps/latest for the files of the latest dump.");
         }
-        var index = store.Read(number)!;
         // A version's files never change: their SHA-256 is their identity.
         context.Response.Headers.CacheControl = "public, max-age=86400, immutable";
-        return new DumpFileResult(TypedResults.File(stream, MediaType, $"{collection}-{number}{DumpStore.FileSuffix}", index.CreatedAt,
+        return new DumpFileResult(TypedResults.File(stream, MediaType, $"{collection}-{number}{DumpStore.FileSuffix}", index!.CreatedAt,
             new EntityTagHeaderValue($"\"{file!.Sha256}\""), enableRangeProcessing: true));
     }
 

@@ -19,8 +19,11 @@ public static class StatusApi
             .WithName("getStatus").WithSummary("Get the status of the data")
             .WithDescription("The date of the data of each source of the territory lists and perimeters (null when the source gives none), the number of " +
                 "records of each collection, the current data version and change feed position (a since token for /v1/changes), and the versions of the API " +
-                "and of its contract. Read in one snapshot.")
-            .WithResponseExample(200, StatusExamples.Status);
+                "and of its contract. Read in one snapshot; cached with the other reads.")
+            .WithResponseExample(200, StatusExamples.Status)
+            // Everything it says follows the data version, except the feed position, which a cached answer gives a
+            // little older: a client then reads a few changes again, harmlessly.
+            .CacheableRead();
         return app;
     }
 
@@ -49,7 +52,7 @@ public static class StatusApi
         var sources = (await results.ReadAsync<SourceRow>()).Select(s => new DataSourceVintage(s.Id, s.Title, s.Phases, s.Vintage)).ToList();
         var counts = (await results.ReadAsync<(string Collection, long Count)>()).ToDictionary(c => c.Collection, c => c.Count);
         var (version, changedAt, xmin) = await results.ReadSingleAsync<(long, DateTime, string)>();
-        var since = new FeedPosition((ulong.Parse(xmin) - 1).ToString(System.Globalization.CultureInfo.InvariantCulture), long.MaxValue);
+        var since = new FeedPosition((ulong.Parse(xmin, System.Globalization.CultureInfo.InvariantCulture) - 1).ToString(System.Globalization.CultureInfo.InvariantCulture), long.MaxValue);
         return TypedResults.Ok(new StatusResponse(sources, [.. collections.All.Select(c => new CollectionCount(c.Name, counts[c.Name]))],
             version, DateTime.SpecifyKind(changedAt, DateTimeKind.Utc), since.EncodeForFeed(context), ApiVersion, OpenApi.ContractVersion));
     }
