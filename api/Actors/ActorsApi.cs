@@ -14,7 +14,8 @@ public static class ActorsApi
     /// <summary>The actors, for the features every collection shares.</summary>
     public static readonly Collection Collection = new(Position: 3, Name: "actors", Noun: "actor", Tag: "Actors",
         TagDescription: "Organisations and people, in their public role, acting in the territories.",
-        Search: new SearchProjection(Title: "c.name", Snippet: "concat_ws(', ', c.name, c.role, c.organisation)"));
+        Search: new SearchProjection(Title: "c.name", Snippet: "concat_ws(', ', c.name, c.role, c.organisation)"),
+        Records: RecordReader.Of<ActorResponse>(ReadActor));
 
     public static IEndpointRouteBuilder MapActorsApi(this IEndpointRouteBuilder app)
     {

@@ -104,7 +104,7 @@ public readonly record struct FeedPosition(string Txid, long Seq)
 
     public string Encode(HttpContext context) => Paging.EncodeCursor(context, Kind, Txid, Seq.ToString(CultureInfo.InvariantCulture));
 
-    /// <summary>The token GET /v1/changes accepts, made outside a request (the webhooks' notifications).</summary>
+    /// <summary>The token GET /v1/changes accepts, made elsewhere (a dump's manifest, the status, a webhook notification).</summary>
     public string Encode(CursorKeys keys) => Paging.EncodeCursor(keys, Path, Kind, Txid, Seq.ToString(CultureInfo.InvariantCulture));
 
     private const string Path = "/v1/changes";

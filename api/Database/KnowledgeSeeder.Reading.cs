@@ -6,7 +6,7 @@ namespace Observatoire.Api.Database;
 // Reading the seed files into records, checked before anything is written: a mistake names its file.
 public static partial class KnowledgeSeeder
 {
-    public sealed record SeedSource(string Id, string Url, string? Title, string? Publisher, DateOnly? SeenOn);
+    public sealed record SeedSource(string Id, string Url, string? Title, string? Publisher, DateOnly? SeenOn, DateOnly? Vintage = null);
 
     public sealed record SeedActor(string Id, string Type, string Category, string Name, string? Role, string? Organisation, string? Website);
 
@@ -45,7 +45,7 @@ public static partial class KnowledgeSeeder
         var sources = new List<SeedSource>();
         foreach (var r in Csv.Read(Path.Combine(directory, "territories", "sources.csv")))
         {
-            sources.Add(new SeedSource(r["id"], r["url"], Csv.NullIfEmpty(r["title"]), Csv.NullIfEmpty(r["publisher"]), ParseDate(r["seen_on"])));
+            sources.Add(new SeedSource(r["id"], r["url"], Csv.NullIfEmpty(r["title"]), Csv.NullIfEmpty(r["publisher"]), ParseDate(r["seen_on"]), ParseDate(r["vintage"])));
             var phases = Csv.List(r["phases"]);
             links.AddRange(territories.Where(t => phases.Contains(t.Phase)).Select(t => new SeedLink("territory_sources", t.Id, r["id"])));
         }

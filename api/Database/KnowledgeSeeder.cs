@@ -18,10 +18,11 @@ public static partial class KnowledgeSeeder
         var data = Read(directory, territories);
         await connection.ExecuteAsync(CreateStaging, transaction: transaction);
 
-        await Seeder.CopyAsync(connection, "copy seed_sources (id, url, title, publisher, seen_on) from stdin (format binary)", data.Sources, async (w, s) =>
+        await Seeder.CopyAsync(connection, "copy seed_sources (id, url, title, publisher, seen_on, vintage) from stdin (format binary)", data.Sources, async (w, s) =>
         {
             await w.WriteAsync(s.Id, ct); await w.WriteAsync(s.Url, ct); await Text(w, s.Title, ct); await Text(w, s.Publisher, ct);
             await Seeder.WriteNullable(w, s.SeenOn, NpgsqlDbType.Date, ct);
+            await Seeder.WriteNullable(w, s.Vintage, NpgsqlDbType.Date, ct);
         }, ct);
         await Seeder.CopyAsync(connection, "copy seed_actors (id, type, category, name, role, organisation, website) from stdin (format binary)", data.Actors, async (w, a) =>
         {
@@ -77,7 +78,7 @@ public static partial class KnowledgeSeeder
     }
 
     private const string CreateStaging = """
-        create temporary table seed_sources (id text, url text, title text, publisher text, seen_on date) on commit drop;
+        create temporary table seed_sources (id text, url text, title text, publisher text, seen_on date, vintage date) on commit drop;
         create temporary table seed_actors (id text, type text, category text, name text, role text, organisation text, website text) on commit drop;
         create temporary table seed_resources (id text, kind text, name text, description text, territory_id text, tags text[]) on commit drop;
         create temporary table seed_projects (id text, name text, territory_id text, description text, status text, year integer) on commit drop;
@@ -96,11 +97,12 @@ public static partial class KnowledgeSeeder
     [
         """
         with written as (
-            insert into sources (id, url, title, publisher, seen_on)
-            select id, url, title, publisher, seen_on from seed_sources
-            on conflict (id) do update set url = excluded.url, title = excluded.title, publisher = excluded.publisher, seen_on = excluded.seen_on
-            where (sources.url, sources.title, sources.publisher, sources.seen_on)
-                is distinct from (excluded.url, excluded.title, excluded.publisher, excluded.seen_on)
+            insert into sources (id, url, title, publisher, seen_on, vintage)
+            select id, url, title, publisher, seen_on, vintage from seed_sources
+            on conflict (id) do update set url = excluded.url, title = excluded.title, publisher = excluded.publisher, seen_on = excluded.seen_on,
+                vintage = excluded.vintage
+            where (sources.url, sources.title, sources.publisher, sources.seen_on, sources.vintage)
+                is distinct from (excluded.url, excluded.title, excluded.publisher, excluded.seen_on, excluded.vintage)
             returning 1
         ) select count(*)::int from written
         """,

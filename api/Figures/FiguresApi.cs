@@ -13,7 +13,8 @@ public static class FiguresApi
     /// <summary>The figures, for the features every collection shares.</summary>
     public static readonly Collection Collection = new(Position: 6, Name: "figures", Noun: "figure", Tag: "Figures",
         TagDescription: "Key figures on a territory, as the source states them.",
-        Search: new SearchProjection(Title: "c.label", Snippet: "concat_ws(' ', c.label || ' :', c.value_text, c.unit)"));
+        Search: new SearchProjection(Title: "c.label", Snippet: "concat_ws(' ', c.label || ' :', c.value_text, c.unit)"),
+        Records: RecordReader.Of<FigureResponse>(ReadFigure));
 
     public static IEndpointRouteBuilder MapFiguresApi(this IEndpointRouteBuilder app)
     {

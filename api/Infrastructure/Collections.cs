@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
 
 namespace Observatoire.Api.Infrastructure;
 
@@ -14,7 +15,27 @@ namespace Observatoire.Api.Infrastructure;
 /// <param name="Tag">Its OpenAPI tag.</param>
 /// <param name="TagDescription">What the tag holds, in the document.</param>
 /// <param name="Search">How its records read as hits of /v1/search.</param>
-public sealed record Collection(int Position, string Name, string Noun, string Tag, string TagDescription, SearchProjection Search);
+/// <param name="Records">How one of its records reads as its item GET answers it, for the snapshot dumps.</param>
+public sealed record Collection(int Position, string Name, string Noun, string Tag, string TagDescription, SearchProjection Search, RecordReader Records);
+
+/// <summary>
+/// The read of one record as its item GET answers it (the function its <c>Writes</c> reads with), on a connection
+/// given, so that every record of a dump is read in the dump's one snapshot.
+/// </summary>
+public sealed class RecordReader
+{
+    private readonly Func<NpgsqlConnection, string, CancellationToken, Task<object?>> _read;
+
+    private RecordReader(Type type, Func<NpgsqlConnection, string, CancellationToken, Task<object?>> read) => (Type, _read) = (type, read);
+
+    /// <summary>The response type, which the record is serialised as (the same bytes as its GET body).</summary>
+    public Type Type { get; }
+
+    public static RecordReader Of<T>(Func<NpgsqlConnection, string, CancellationToken, Task<T?>> read) where T : class =>
+        new(typeof(T), async (connection, id, ct) => await read(connection, id, ct));
+
+    public Task<object?> ReadAsync(NpgsqlConnection connection, string id, CancellationToken ct) => _read(connection, id, ct);
+}
 
 /// <summary>
 /// A hit's title, the text its snippet is cut from, and its rank: SQL expressions over the collection's row

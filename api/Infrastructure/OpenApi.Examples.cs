@@ -73,6 +73,8 @@ public static partial class OpenApi
                 404 => ("Not Found", "No record has the id '2018-ti0000'."),
                 405 => ("Method Not Allowed", "This path does not support this method."),
                 409 => ("Conflict", "The request conflicts with the current state of the record."),
+                410 => ("Gone", "The dump 1185 is no longer kept: read /v1/dumps/latest for the latest one."),
+                416 => ("Range Not Satisfiable", (string?)null),
                 412 => ("Precondition Failed", "The record '2018-ti0000' has changed since the ETag given in If-Match: read it again (its current ETag is in the ETag header), then retry."),
                 413 => ("Content Too Large", "The request body is larger than 65536 bytes, the most this API reads."),
                 415 => ("Unsupported Media Type", "The request body must be JSON (Content-Type: application/json)."),

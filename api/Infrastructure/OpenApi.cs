@@ -9,6 +9,9 @@ public static partial class OpenApi
     public const string DocumentName = "v1";
     public const string ProblemContentType = "application/problem+json";
 
+    /// <summary>The contract's version (info.version), also served by GET /v1/status.</summary>
+    public const string ContractVersion = "1.1.0";
+
     public static IServiceCollection AddObservatoireOpenApi(this IServiceCollection services)
     {
         // The document's tags and collection enums come from the registered collections.
@@ -19,7 +22,7 @@ public static partial class OpenApi
             options.SwaggerDoc(DocumentName, new OpenApiInfo
             {
                 Title = "Observatoire API",
-                Version = "1.1.0",
+                Version = ContractVersion,
                 Description = """
                     The knowledge base of the observatoire des Territoires d'industrie: territories of both phases of the
                     programme (2018-2022 and 2023-2027), with their groupings, communes and links across phases; the
@@ -134,6 +137,8 @@ public static partial class OpenApi
     [
         ("Search", "French full-text search across every collection, best hits first, with highlighted snippets."),
         ("Changes", "Incremental sync: one feed of the creations, updates and deletions of every collection, in commit order, to resume from a token."),
+        (Dumps.DumpsApi.Tag, Dumps.DumpsApi.TagDescription),
+        ("Status", "What the API serves: the vintage of its territory data, its records per collection, the change feed's position and its versions."),
         (Keys.KeysApi.Tag, Keys.KeysApi.TagDescription),
         ("Health", "Liveness and readiness probes."),
         ("Audit", "Who changed what: every write with its API key, its time, and the record before and after. Admin keys only."),

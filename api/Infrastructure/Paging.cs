@@ -22,7 +22,7 @@ public static class Paging
     public static string EncodeCursor(HttpContext context, params string[] values) =>
         EncodeCursor(context.RequestServices.GetRequiredService<CursorKeys>(), context.Request.Path.Value ?? "", values);
 
-    /// <summary>A cursor for the path <paramref name="path"/>, made outside a request to it.</summary>
+    /// <summary>A cursor for the path <paramref name="path"/>, made outside a request to it (a link to it, a notification).</summary>
     public static string EncodeCursor(CursorKeys keys, string path, params string[] values) =>
         WebEncoders.Base64UrlEncode(keys.Sign(path.ToLowerInvariant(), JsonSerializer.SerializeToUtf8Bytes(values)));
 

@@ -202,7 +202,7 @@ public static partial class RateLimits
 
         private static long Offset(string client, long window) => (uint)client.GetHashCode() % window;
 
-        /// <summary>Writes, exports (format= or Accept), searches (q= or /v1/search), and the other reads.</summary>
+        /// <summary>Writes, exports (format= or Accept, and dumps), searches (q= or /v1/search), and the other reads.</summary>
         private Budget Classify(HttpContext context)
         {
             var request = context.Request;
@@ -215,6 +215,8 @@ public static partial class RateLimits
         private static bool IsExport(HttpRequest request)
         {
             if (request.Path.Value?.EndsWith(".ics", StringComparison.OrdinalIgnoreCase) == true) return true;
+            // Dumps are whole exports of every collection.
+            if (request.Path.StartsWithSegments("/v1/dumps")) return true;
             if (request.Query.TryGetValue("format", out var format)) return !string.Equals(format.ToString(), "json", StringComparison.OrdinalIgnoreCase);
             if (!MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var accepted)) return false;
             // As Exports.Negotiate reads it: the preferred type this API knows decides.

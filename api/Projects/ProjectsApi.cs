@@ -15,7 +15,8 @@ public static class ProjectsApi
     /// <summary>The projects, for the features every collection shares.</summary>
     public static readonly Collection Collection = new(Position: 5, Name: "projects", Noun: "project", Tag: "Projects",
         TagDescription: "Projets de territoire: the shared projects through which actors combine resources.",
-        Search: new SearchProjection(Title: "c.name", Snippet: "concat_ws('. ', c.name, c.description, c.status)"));
+        Search: new SearchProjection(Title: "c.name", Snippet: "concat_ws('. ', c.name, c.description, c.status)"),
+        Records: RecordReader.Of<ProjectResponse>(ReadProject));
 
     public static IEndpointRouteBuilder MapProjectsApi(this IEndpointRouteBuilder app)
     {

@@ -15,7 +15,8 @@ public static class ResourcesApi
     /// <summary>The resources, for the features every collection shares.</summary>
     public static readonly Collection Collection = new(Position: 2, Name: "resources", Noun: "resource", Tag: "Resources",
         TagDescription: "Ressources territoriales: what a territory mobilises (natural, material, immaterial, human, financial resources and networks of actors).",
-        Search: new SearchProjection(Title: "c.name", Snippet: "concat_ws('. ', c.name, c.description, nullif(search_words(c.tags), ''))"));
+        Search: new SearchProjection(Title: "c.name", Snippet: "concat_ws('. ', c.name, c.description, nullif(search_words(c.tags), ''))"),
+        Records: RecordReader.Of<ResourceResponse>(ReadResource));
 
     public static IEndpointRouteBuilder MapResourcesApi(this IEndpointRouteBuilder app)
     {

@@ -14,7 +14,8 @@ public static partial class SessionsApi
     /// <summary>The sessions, for the features every collection shares.</summary>
     public static readonly Collection Collection = new(Position: 4, Name: "sessions", Noun: "session", Tag: "Sessions",
         TagDescription: "Séances de l'observatoire: the public sessions in which the observatory studied a territory or a theme.",
-        Search: new SearchProjection(Title: "c.title", Snippet: "concat_ws('. ', c.title, c.location, c.note)"));
+        Search: new SearchProjection(Title: "c.title", Snippet: "concat_ws('. ', c.title, c.location, c.note)"),
+        Records: RecordReader.Of<SessionResponse>(ReadSession));
 
     public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder app)
     {

@@ -11,7 +11,8 @@ public static class SourcesApi
     /// <summary>The sources, for the features every collection shares.</summary>
     public static readonly Collection Collection = new(Position: 7, Name: "sources", Noun: "source", Tag: "Sources",
         TagDescription: "Where each fact comes from.",
-        Search: new SearchProjection(Title: "coalesce(c.title, c.url)", Snippet: "concat_ws('. ', c.title, c.publisher, c.url)"));
+        Search: new SearchProjection(Title: "coalesce(c.title, c.url)", Snippet: "concat_ws('. ', c.title, c.publisher, c.url)"),
+        Records: RecordReader.Of<SourceResponse>(ReadSource));
 
     public static IEndpointRouteBuilder MapSourcesApi(this IEndpointRouteBuilder app)
     {

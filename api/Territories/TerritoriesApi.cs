@@ -14,7 +14,8 @@ public static partial class TerritoriesApi
     public static readonly Collection Collection = new(Position: 1, Name: "territories", Noun: "territory", Tag: "Territories",
         TagDescription: "Territoires d'industrie of both phases: 2018-2022 (codes TI0101…) and 2023-2027 (ANCT ids ti-0101…), with groupings (EPCI), communes, key figures and links across phases.",
         // A territory's search vector has no weights (all D): weighting D as A ranks its name like the other collections' names.
-        Search: new SearchProjection(Title: "c.name", Snippet: "c.name || ', ' || c.code", Rank: "ts_rank('{1, 0.2, 0.4, 1}', c.search, q.query)"));
+        Search: new SearchProjection(Title: "c.name", Snippet: "c.name || ', ' || c.code", Rank: "ts_rank('{1, 0.2, 0.4, 1}', c.search, q.query)"),
+        Records: RecordReader.Of<TerritoryResponse>(ReadTerritory));
 
     public static IEndpointRouteBuilder MapTerritoriesApi(this IEndpointRouteBuilder app)
     {

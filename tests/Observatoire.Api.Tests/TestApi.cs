@@ -19,6 +19,9 @@ public sealed class TestApi
     private static WebApplicationFactory<Program>? _factory;
     private static ContractValidator? _contract;
 
+    /// <summary>Where this run's snapshot dumps are kept (removed at the end).</summary>
+    public static readonly string DumpDirectory = Path.Combine(Path.GetTempPath(), $"observatoire-test-dumps-{Guid.NewGuid():N}");
+
     public static TestDatabase Database => _database ?? throw new InvalidOperationException("The test database is not ready.");
     public static WebApplicationFactory<Program> Factory => _factory ?? throw new InvalidOperationException("The API is not ready.");
 
@@ -36,6 +39,7 @@ public sealed class TestApi
             .UseSetting("Paging:CursorKey", CursorKey)
             // Webhooks/ starts the instances that deliver, each with the settings its test needs.
             .UseSetting("Webhooks:Deliver", "false")
+            .UseSetting("Dumps:Directory", DumpDirectory)
             // The whole suite is one client: budgets far above what it sends (RateLimits/ tests the limits themselves).
             .UseSetting("RateLimits:Reads", "1000000")
             .UseSetting("RateLimits:Searches", "1000000")
@@ -52,6 +56,7 @@ public sealed class TestApi
     {
         if (_factory is not null) await _factory.DisposeAsync();
         if (_database is not null) await _database.DisposeAsync();
+        if (Directory.Exists(DumpDirectory)) Directory.Delete(DumpDirectory, recursive: true);
     }
 
     /// <summary>The served OpenAPI document (equal to openapi.yaml, see OpenApiDocumentTests) as a response checker.</summary>

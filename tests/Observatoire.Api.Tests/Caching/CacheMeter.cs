@@ -29,5 +29,8 @@ public sealed class CacheMeter : IDisposable
     public long StaleServed => _counts.GetValueOrDefault("observatoire.cache.stale_served");
     public IReadOnlyCollection<double> Lags => _lags;
 
+    /// <summary>What the counter of this name has added up to.</summary>
+    public long Of(string instrument) => _counts.GetValueOrDefault(instrument);
+
     public void Dispose() => _listener.Dispose();
 }

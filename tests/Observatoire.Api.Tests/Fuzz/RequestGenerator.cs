@@ -37,6 +37,11 @@ public sealed class RequestGenerator(Operation operation, Values values, IReadOn
             path = path.Replace("{id}", id.StartsWith('%') || id.Contains("%2") ? id : Uri.EscapeDataString(id));
             if (operation.Method == "PUT") _writableTarget = Uri.UnescapeDataString(id);
         }
+        // Other path parameters take the values the seeded data names for them (a dump's version and collections).
+        foreach (var name in operation.Parameters("path").Select(p => (string)p["name"]!).Where(n => n != "id"))
+        {
+            path = path.Replace($"{{{name}}}", Uri.EscapeDataString(values.Pick(values.Data.Ids(name))));
+        }
 
         var query = new List<(string Name, string Value)>();
         foreach (var parameter in operation.Parameters("query"))

@@ -29,6 +29,10 @@ public sealed class SeedData
                 data._ids["departmentCodes"] = rows.SelectMany(r => r!["departments"]!.AsArray().Select(d => (string)d!)).Distinct().ToList();
             }
         }
+        // The path values of the dump files: the latest dump's version and its collections.
+        var dump = JsonNode.Parse(await client.GetStringAsync("/v1/dumps/latest"))!;
+        data._ids["version"] = [dump["dataVersion"]!.ToString()];
+        data._ids["collection"] = [.. dump["collections"]!.AsArray().Select(f => (string)f!["collection"]!)];
         // Keys are listed by the admin key (the suite's bootstrap key); their ids are numbers.
         using var keys = new HttpRequestMessage(HttpMethod.Get, "/v1/keys?limit=50");
         keys.Headers.Add("X-Api-Key", TestApi.ApiKey);
