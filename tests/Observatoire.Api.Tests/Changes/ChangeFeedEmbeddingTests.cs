@@ -121,7 +121,7 @@ public sealed class ChangeFeedEmbeddingTests
                 case "territories":
                     var n = ++_territoryCodes;
                     var old = n % 3 == 0;
-                    var code = old ? $"TI{9500 + (_tag + n) % 400}" : TerritoryRequestsCode();
+                    var code = old ? $"TI{9000 + (_tag + n) % 300}" : TerritoryRequestsCode();
                     id = old ? $"2018-{code.ToLowerInvariant()}" : $"2023-{code}";
                     body = Territory(old ? "2018-2022" : "2023-2027", code);
                     break;
