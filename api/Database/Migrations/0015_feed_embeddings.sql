@@ -10,16 +10,19 @@
 -- wrote itself is not touched again: its position is already the transaction's, and its version is the one its
 -- writer answered.
 
--- What a writing transaction affected; its rows never outlive it. A row is either a record to touch (via null:
--- target and key), or a changed record whose embedders are looked up at commit: the target records whose via
--- table's via_target column holds them where its via_key column equals (or, for an array, contains) key.
+-- What a writing transaction affected; its rows never outlive it. A row is either a row naming a record to touch
+-- (via null: target and key; the row as the record's read shows it, in link, added with delta 1 or removed with
+-- -1), or a changed record whose embedders are looked up at commit: the target records whose via table's
+-- via_target column holds them where its via_key column equals (or, for an array, contains) key.
 create table feed_pending (
     target     text    not null,
     key        text    not null,
+    link       jsonb,
+    delta      integer,
     via        text,
     via_key    text,
     via_target text,
-    done       boolean not null default false
+    batch      integer
 );
 
 -- Touches the records of a collection (version, updated_at and change position move on through track_change),
@@ -40,16 +43,28 @@ $$;
 create function flush_feed_pending(final boolean) returns void language plpgsql as $$
 declare
     again boolean := final;
-    item  record;
-    ids   text[];
-    found text[];
+    round     integer := 0;
+    item      record;
+    ids       text[];
+    embedders text[];
 begin
     loop
+        -- This round takes what is queued so far; what its touches queue goes to the next one.
+        round := round + 1;
+        update feed_pending p set batch = round where p.batch is null;
+        exit when not found and not again;
+        -- Rows naming a record count only when their net change is not nil: links replaced whole by the same ones
+        -- (deleted, then inserted again) move nothing.
         for item in
+            select target, null as via, null as via_key, null as via_target, array_agg(distinct key) as keys
+            from (select target, key from feed_pending where via is null
+                  group by target, key, link having sum(delta) <> 0) moved
+            group by target
+            union all
             select target, via, via_key, via_target, array_agg(distinct key) as keys
-            from feed_pending where again or not done
+            from feed_pending p where via is not null and (again or p.batch = round)
             group by target, via, via_key, via_target
-            order by target, via nulls first, via_key, via_target
+            order by 1, 2 nulls first, 3, 4
         loop
             if item.via is null then
                 ids := item.keys;
@@ -59,17 +74,15 @@ begin
                                case when exists (select from information_schema.columns c where c.table_schema = current_schema()
                                                  and c.table_name = item.via and c.column_name = item.via_key and c.data_type = 'ARRAY')
                                     then '&& $1' else '= any($1)' end)
-                    into found using item.keys;
-                ids := coalesce(found, '{}');
+                    into embedders using item.keys;
+                ids := coalesce(embedders, '{}');
             end if;
-            update feed_pending set done = true where not done and target = item.target and via is not distinct from item.via
-                and via_key is not distinct from item.via_key and via_target is not distinct from item.via_target and key = any(item.keys);
             if cardinality(ids) > 0 then perform touch_records(item.target, ids); end if;
         end loop;
         again := false;
-        exit when not exists (select from feed_pending where not done);
     end loop;
     if final then delete from feed_pending; end if;
+    perform set_config('observatoire.feed_queued', '', true);
 end
 $$;
 
@@ -92,9 +105,11 @@ end
 $$;
 
 -- What is queued after the data version moved (the links of territories are computed at commit too) is touched
--- at once, still under its lock.
+-- at once, still under its lock. The trigger fires for each queued row: only the first after a queueing works
+-- (a transaction-local flag), so that a bulk write does not scan the queue once per row.
 create function flush_feed_pending_late() returns trigger language plpgsql as $$
 begin
+    if current_setting('observatoire.feed_queued', true) is distinct from 'yes' then return null; end if;
     perform flush_feed_pending(current_setting('observatoire.data_version_bumped_by', true) is not distinct from pg_current_xact_id()::text);
     return null;
 end
@@ -102,26 +117,23 @@ $$;
 create constraint trigger feed_pending_at_commit after insert on feed_pending
     deferrable initially deferred for each row execute function flush_feed_pending_late();
 
--- Rows of a table moved: the records of the target collection they name in column, before and after (on an
--- update, only when one of the watched columns changed; all columns when none is given).
+-- Rows of a table moved: the records of the target collection they name in column, before (-1) and after (+1),
+-- each row as the watched column shows it (the whole row when none is given). At commit a record moves only when
+-- the sum for one of those rows is not nil.
 create function queue_named_records() returns trigger language plpgsql as $$
 declare
     target  text := tg_argv[0];
     col     text := tg_argv[1];
-    watched text := tg_argv[2];
+    shown   text := case when tg_argv[2] = '' then 'to_jsonb(x)' else 'to_jsonb(x.' || quote_ident(tg_argv[2]) || ')' end;
+    queue   text := 'insert into feed_pending (target, key, link, delta) select $1, x.%1$I, %2$s, %3$s from %4$s x where x.%1$I is not null';
 begin
-    if tg_op = 'INSERT' then
-        execute format('insert into feed_pending (target, key) select distinct $1, %I from new_rows where %I is not null', col, col) using target;
-    elsif tg_op = 'DELETE' then
-        execute format('insert into feed_pending (target, key) select distinct $1, %I from old_rows where %I is not null', col, col) using target;
-    else
-        -- The old and new rows that differ in the watched columns (as sets: a link table has no id to pair them by).
-        execute format('insert into feed_pending (target, key) select distinct $1, k from ('
-                       '(select x.%1$I as k, %2$s from old_rows x except select x.%1$I, %2$s from new_rows x) union all '
-                       '(select x.%1$I, %2$s from new_rows x except select x.%1$I, %2$s from old_rows x)) moved where k is not null',
-                       col, case when watched = '' then 'to_jsonb(x)' else 'x.' || quote_ident(watched) end)
-            using target;
+    if tg_op in ('DELETE', 'UPDATE') then
+        execute format(queue, col, shown, -1, 'old_rows') using target;
     end if;
+    if tg_op in ('INSERT', 'UPDATE') then
+        execute format(queue, col, shown, 1, 'new_rows') using target;
+    end if;
+    perform set_config('observatoire.feed_queued', 'yes', true);
     return null;
 end
 $$;
@@ -137,6 +149,7 @@ begin
                    (select string_agg('o.' || quote_ident(c), ', ') from unnest(string_to_array(tg_argv[4], ',')) c),
                    tg_argv[5])
         using tg_argv[0], tg_argv[1], tg_argv[2], tg_argv[3];
+    perform set_config('observatoire.feed_queued', 'yes', true);
     return null;
 end
 $$;
