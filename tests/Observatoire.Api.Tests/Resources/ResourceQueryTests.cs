@@ -242,8 +242,8 @@ public sealed class ResourceQueryTests
     {
         // Other tests' projects name this resource: its projectIds change, and with them its version.
         ListReads.AssertExampleServed(ResourceExamples.Response, await ListReads.Json(_client, "/v1/resources/fc-lab-recherche-hydrogene"), "projectIds", "version");
-        await ListReads.AssertPageExampleServed(_client, ResourceExamples.Page);
-        await ListReads.AssertPageExampleServed(_client, ResourceExamples.TerritoryPage);
+        await ListReads.AssertPageExampleServed(_client, ResourceExamples.Page, "version");
+        await ListReads.AssertPageExampleServed(_client, ResourceExamples.TerritoryPage, "version");
         await ListReads.AssertCsvExampleServed(_client, "/v1/resources?territory=2018-ti2707&kind=human&format=csv", ResourceExamples.Csv);
     }
 }
