@@ -244,6 +244,6 @@ public sealed class ResourceQueryTests
         ListReads.AssertExampleServed(ResourceExamples.Response, await ListReads.Json(_client, "/v1/resources/fc-lab-recherche-hydrogene"), "projectIds", "version");
         await ListReads.AssertPageExampleServed(_client, ResourceExamples.Page, "version");
         await ListReads.AssertPageExampleServed(_client, ResourceExamples.TerritoryPage, "version");
-        await ListReads.AssertCsvExampleServed(_client, "/v1/resources?territory=2018-ti2707&kind=human&format=csv", ResourceExamples.Csv);
+        await ListReads.AssertCsvExampleServed(_client, "/v1/resources?territory=2018-ti2707&kind=human&format=csv", ResourceExamples.Csv, "version");
     }
 }
