@@ -15,7 +15,8 @@ public static class ChangesExamples
             new ChangeEntry("territories", "2023-ti-9001", "deleted", null, new DateTime(2026, 11, 27, 14, 30, 41, DateTimeKind.Utc), null),
         ],
         new ChangesLinks($"/v1/changes?limit=3&since={Token}"),
-        CaughtUp: false);
+        CaughtUp: false,
+        Lag: new ChangesLag(false, 0, null, null, null));
 
     public static readonly JsonObject InvalidSinceProblem = new()
     {

@@ -66,19 +66,10 @@ public static partial class TerritoriesApi
         returning id
         """;
 
-    // Member lists are replaced whole; arrays are unnested so that each list is one statement.
-    // A territory's predecessors and successors derive from shared communes: when its communes change, so do
-    // the links of the territories of the other phase that share one, before or after. Their rows are
-    // rewritten (the version moves) so that the change feed and their readers learn of it.
+    // Member lists are replaced whole; arrays are unnested so that each list is one statement. The territories
+    // whose predecessors or successors change with the communes move in the change feed by the database itself
+    // (migration 0015: their territory_links rows change at commit).
     private const string ReplaceMembers = """
-        update territories other set name = other.name
-        where other.phase <> @Phase
-          and other.id in (select c.territory_id from territory_communes c
-                           where c.insee_code in (select insee_code from territory_communes where territory_id = @Id
-                                                  union select unnest(@CommuneCodes::text[])))
-          and exists ((select insee_code from territory_communes where territory_id = @Id except select unnest(@CommuneCodes::text[]))
-                      union all
-                      (select unnest(@CommuneCodes::text[]) except select insee_code from territory_communes where territory_id = @Id));
         delete from territory_groupings where territory_id = @Id;
         insert into territory_groupings (territory_id, siren, name, kind)
         select @Id, s, n, k from unnest(@GroupingSirens::text[], @GroupingNames::text[], @GroupingKinds::text[]) as g(s, n, k);
@@ -90,10 +81,6 @@ public static partial class TerritoriesApi
         """;
 
     private const string DeleteTerritoryAndLeaveTombstone = """
-        update territories other set name = other.name
-        where other.phase <> (select phase from territories where id = @id)
-          and other.id in (select c.territory_id from territory_communes c
-                           where c.insee_code in (select insee_code from territory_communes where territory_id = @id));
         delete from territories where id = @id returning id
         """;
 

@@ -16,9 +16,9 @@ public sealed class DataVersionTests
         await using var command = new NpgsqlCommand("""
             select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where n.nspname = current_schema() and c.relkind in ('r', 'p')
-              -- Bookkeeping no answer reads: keys, the version itself, the migrations, the links' work queue, secrets,
-              -- and the webhooks (their own writes must not feed their outbox).
-              and c.relname not in ('api_keys', 'data_version', 'evolve_changelog', 'territory_links_pending', 'deployment_secrets',
+              -- Bookkeeping no answer reads: keys, the version itself, the migrations, the links' and the feed's work queues,
+              -- secrets, and the webhooks (their own writes must not feed their outbox).
+              and c.relname not in ('api_keys', 'data_version', 'evolve_changelog', 'territory_links_pending', 'deployment_secrets', 'feed_pending',
                                     'webhook_endpoints', 'webhook_outbox', 'webhook_deliveries', 'webhook_attempts')
               and not exists (select from pg_trigger t where t.tgrelid = c.oid and t.tgname = c.relname || '_data_version')
             """, connection);
