@@ -255,12 +255,13 @@ public sealed class DatabaseFaultTests
     public async Task A_full_tablespace_answers_503_to_writes_and_heals_when_space_is_freed()
     {
         var probe = new FaultProbe(_client);
-        var tmpfs = await _cluster.SmallTmpfsAsync(kilobytes: 512);
+        // Room for the sources table as the earlier scenarios left it (several hundred KiB), then filled up.
+        var tmpfs = await _cluster.SmallTmpfsAsync(kilobytes: 8192);
         string scenario;
         if (tmpfs is not null)
         {
-            // A real disk full: the sources table on a 512 KiB tmpfs, filled up by another table.
-            scenario = "tablespace on a 512 KiB tmpfs full (53100)";
+            // A real disk full: the sources table on an 8 MiB tmpfs, filled up by another table.
+            scenario = "tablespace on an 8 MiB tmpfs full (53100)";
             await _cluster.ExecuteAsync($"create tablespace fault_small location '{tmpfs}'");
             await _cluster.ExecuteAsync("alter table sources set tablespace fault_small; create table fault_filler (t text) tablespace fault_small");
             try
