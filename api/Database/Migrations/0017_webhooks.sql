@@ -48,24 +48,15 @@ create table webhook_attempts (
 );
 create index webhook_attempts_endpoint on webhook_attempts (endpoint_id, id);
 
--- As in 0015 (0009 with the feed's touches around the version), and the transaction is recorded in the outbox
--- when some endpoint may want to hear of it. The function already runs once per transaction, at its commit
--- (deferred triggers): the outbox costs one insert per committed write, none at all while no endpoint is enabled.
-create or replace function bump_data_version() returns trigger language plpgsql as $$
-declare
-    bumped data_version;
+-- The transaction is recorded in the outbox when some endpoint may want to hear of it. The data version row is
+-- updated once per writing transaction, at its commit (0009, deferred triggers): the outbox costs one insert per
+-- committed write, none at all while no endpoint is enabled, and a rolled-back write leaves nothing.
+create function record_webhook_outbox() returns trigger language plpgsql as $$
 begin
-    if current_setting('observatoire.data_version_bumped_by', true) is not distinct from pg_current_xact_id()::text then
-        return null;
-    end if;
-    perform flush_feed_pending(false);
-    perform set_config('observatoire.data_version_bumped_by', pg_current_xact_id()::text, true);
-    update data_version set version = version + 1, changed_at = clock_timestamp() returning * into bumped;
-    perform flush_feed_pending(true);
     if exists (select 1 from webhook_endpoints where disabled_at is null) then
         insert into webhook_outbox (txid) values (pg_current_xact_id()) on conflict do nothing;
     end if;
-    perform pg_notify('observatoire_data', bumped.version || ' ' || (extract(epoch from bumped.changed_at) * 1000000)::bigint);
     return null;
 end
 $$;
+create trigger data_version_webhook_outbox after update on data_version for each row execute function record_webhook_outbox();
