@@ -47,6 +47,8 @@ public sealed class WebhookDocument : IDocumentFilter
                 },
             },
             Responses = new OpenApiResponses { ["2XX"] = new OpenApiResponse { Description = "Received: the notification is not sent again." } },
+            // The API sends no key: the signature authenticates it.
+            Security = [],
         };
         document.Webhooks ??= new Dictionary<string, IOpenApiPathItem>();
         document.Webhooks[WebhookOutbox.NotificationType] = new OpenApiPathItem { Operations = new() { [HttpMethod.Post] = operation } };
