@@ -46,7 +46,12 @@ public sealed class WebhookDocument : IDocumentFilter
                     ["application/json"] = new OpenApiMediaType { Schema = body, Example = JsonSerializer.SerializeToNode(Example, new JsonSerializerOptions(JsonSerializerDefaults.Web)) },
                 },
             },
-            Responses = new OpenApiResponses { ["2XX"] = new OpenApiResponse { Description = "Received: the notification is not sent again." } },
+            Responses = new OpenApiResponses
+            {
+                ["2XX"] = new OpenApiResponse { Description = "Received: the notification is not sent again." },
+                ["4XX"] = new OpenApiResponse { Description = "Refused (e.g. a signature that does not verify): sent again later, like any answer that is not a 2xx." },
+                ["5XX"] = new OpenApiResponse { Description = "Failed: sent again later, with growing delays, until the endpoint is disabled after the retry window." },
+            },
             // The API sends no key: the signature authenticates it.
             Security = [],
         };
