@@ -3,7 +3,7 @@
 slow-readers.py [--actors N] [--clients 50] [--rate 300] [--seconds 30]: the slow-readers figure.
 
 Starts a throwaway PostgreSQL cluster and the API (Release build) on free ports of 127.0.0.1, loads N synthetic
-actors (bench/synthetic-actors.sql), then opens CLIENTS connections that each read GET /v1/actors?format=csv at
+actors (bench/synthetic.sql), then opens CLIENTS connections that each read GET /v1/actors?format=csv at
 RATE bytes/s (small receive buffers, so the server really waits for them) while 4 ordinary readers loop over
 JSON reads. Prints the ordinary reads' count, p50, p99 and errors, the exports' statuses, and the most database
 connections seen busy with an export. Everything it starts is stopped (by its own pid) before it exits.
@@ -108,7 +108,7 @@ def main():
             except OSError:
                 pass
             time.sleep(0.5)
-        subprocess.run(psql + ["-d", "observatoire", "-v", f"count={args.actors}", "-f", str(HERE / "synthetic-actors.sql")], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(psql + ["-d", "observatoire", "-v", f"n={args.actors}", "-f", str(HERE / "synthetic.sql")], check=True, stdout=subprocess.DEVNULL)
 
         deadline = time.time() + args.seconds
         slow, latencies, errors, busy = [], [], [], [0]
