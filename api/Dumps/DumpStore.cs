@@ -188,12 +188,15 @@ public sealed class DumpStore(CollectionRegistry collections, IOptions<Microsoft
 
     private static string Name(long version) => version.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>The default folder: one per database (host, port and name), so two databases never share dumps.</summary>
+    /// <summary>
+    /// The default folder: one per OS user and database (host, port and name), so two databases never share dumps
+    /// and a user never meets a folder another user created in the shared temporary folder.
+    /// </summary>
     public static string DefaultDirectory(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{builder.Host}|{builder.Port}|{builder.Database}")), 0, 8).ToLowerInvariant();
-        return Path.Combine(Path.GetTempPath(), "observatoire-dumps", key);
+        return Path.Combine(Path.GetTempPath(), $"observatoire-dumps-{Environment.UserName}", key);
     }
 
     private sealed class SnapshotRow
