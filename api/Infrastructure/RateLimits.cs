@@ -1,9 +1,12 @@
 using System.Globalization;
+using System.IO.Hashing;
 using System.Security.Claims;
+using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Observatoire.Api.Database;
 
 namespace Observatoire.Api.Infrastructure;
 
@@ -19,6 +22,12 @@ public sealed class RateLimitSettings
     public int Exports { get; set; } = 30;
     public int Writes { get; set; } = 120;
     public int FailedAuthentications { get; set; } = 20;
+
+    /// <summary>Replicas of the same scope on one database share their counters (docs/decisions/0032).</summary>
+    public string Scope { get; set; } = "observatoire";
+
+    /// <summary>How often each replica adds its counts to the shared totals and reads them back.</summary>
+    public int SyncMilliseconds { get; set; } = 200;
 }
 
 /// <summary>A named quota of requests per window and per client: one item of the RateLimit-Policy header.</summary>
@@ -32,7 +41,8 @@ public readonly record struct BudgetPartition(Budget Budget, string Client, long
 /// budget is chosen once, here, from the request (method, q=, format= or Accept) rather than per route. A client is
 /// its API key when it presents a valid one, else its address (after UseForwardedHeaders, which believes trusted
 /// proxies only). Windows are fixed and keyed into the partition, so that every answer can say when its window ends
-/// (RateLimit: t=); each client's windows are offset by a hash of it, so clients do not all refill at once.
+/// (RateLimit: t=); each client's windows are offset by a hash of it, so clients do not all refill at once. The
+/// counters are shared by the replicas through PostgreSQL (SharedRateCounters, docs/decisions/0032).
 /// </summary>
 public static partial class RateLimits
 {
@@ -42,7 +52,15 @@ public static partial class RateLimits
     public static WebApplicationBuilder AddObservatoireRateLimits(this WebApplicationBuilder builder)
     {
         var settings = builder.Configuration.GetSection(RateLimitSettings.Section).Get<RateLimitSettings>() ?? new RateLimitSettings();
-        builder.Services.AddSingleton(new ClientBudgets(settings, TimeProvider.System));
+        if (settings.SyncMilliseconds < 10 || string.IsNullOrWhiteSpace(settings.Scope))
+        {
+            throw new InvalidOperationException("The RateLimits settings are not valid: SyncMilliseconds must be at least 10 and Scope must not be empty.");
+        }
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(services => new SharedRateCounters(services.GetRequiredService<DatabaseConnections>().RunTime, settings,
+            TimeProvider.System, services.GetRequiredService<ILoggerFactory>().CreateLogger<SharedRateCounters>()));
+        builder.Services.AddSingleton(services => new ClientBudgets(settings, TimeProvider.System, services.GetRequiredService<SharedRateCounters>()));
+        if (settings.Enabled) builder.Services.AddHostedService<SharedRateCounterSync>();
         builder.Services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -80,7 +98,7 @@ public static partial class RateLimits
         });
 
         // Once a client has spent its failed authentications, it is refused before any key is looked up.
-        if (attempt && budgets.FailedAuthenticationsSpent(address))
+        if (attempt && await budgets.FailedAuthenticationsSpentAsync(address, context.RequestAborted))
         {
             context.Items[PartitionItem] = budgets.FailedAuthentications(address);
             await RejectAsync(context);
@@ -100,7 +118,7 @@ public static partial class RateLimits
         }
         finally
         {
-            if (failed || (attempt && context.Response.StatusCode == StatusCodes.Status401Unauthorized)) budgets.SpendFailedAuthentication(address);
+            if (failed || (attempt && context.Response.StatusCode == StatusCodes.Status401Unauthorized)) await budgets.SpendFailedAuthenticationAsync(address);
         }
     }
 
@@ -119,6 +137,16 @@ public static partial class RateLimits
         return TypedResults.Problem(problem).ExecuteAsync(context);
     }
 
+    /// <summary>When the partition's window ends, in Unix milliseconds: the same on every replica.</summary>
+    internal static long WindowEndMilliseconds(BudgetPartition partition)
+    {
+        var window = partition.Budget.WindowSeconds * 1000L;
+        return (partition.Window + 1) * window - Offset(partition.Client, window);
+    }
+
+    // A hash that every process computes alike (string.GetHashCode is seeded per process).
+    private static long Offset(string client, long window) => XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(client)) % window;
+
     private static string Describe(string budget) => budget switch
     {
         ClientBudgets.FailedAuthenticationsName => "failed authentications",
@@ -130,10 +158,10 @@ public static partial class RateLimits
     {
         public const string FailedAuthenticationsName = "failed-auth";
         private readonly TimeProvider _time;
-        private readonly PartitionedRateLimiter<BudgetPartition> _counters;
+        private readonly SharedRateCounters _counters;
         private readonly Budget _reads, _searches, _exports, _writes, _failedAuthentications;
 
-        public ClientBudgets(RateLimitSettings settings, TimeProvider time)
+        public ClientBudgets(RateLimitSettings settings, TimeProvider time, SharedRateCounters counters)
         {
             Settings = settings;
             _time = time;
@@ -143,15 +171,8 @@ public static partial class RateLimits
             _exports = new("exports", settings.Exports, window);
             _writes = new("writes", settings.Writes, window);
             _failedAuthentications = new(FailedAuthenticationsName, settings.FailedAuthentications, window);
-            // The window is part of the key, so each partition lives one window; the limiter drops it once idle.
-            _counters = PartitionedRateLimiter.Create<BudgetPartition, BudgetPartition>(partition =>
-                RateLimitPartition.GetFixedWindowLimiter(partition, p => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = p.Budget.Quota,
-                    Window = TimeSpan.FromSeconds(p.Budget.WindowSeconds),
-                    QueueLimit = 0,
-                    AutoReplenishment = false,
-                }));
+            // The window is part of the key, so each counter lives one window.
+            _counters = counters;
             Requests = _counters.WithTranslatedKey<HttpContext>(PartitionOf, leaveOpen: true);
         }
 
@@ -171,18 +192,14 @@ public static partial class RateLimits
 
         public BudgetPartition FailedAuthentications(string address) => Current(_failedAuthentications, address);
 
-        public bool FailedAuthenticationsSpent(string address) =>
-            _counters.GetStatistics(FailedAuthentications(address))?.CurrentAvailablePermits <= 0;
+        public async ValueTask<bool> FailedAuthenticationsSpentAsync(string address, CancellationToken ct) =>
+            await _counters.AvailableAsync(FailedAuthentications(address), ct) <= 0;
 
-        public void SpendFailedAuthentication(string address) => _counters.AttemptAcquire(FailedAuthentications(address)).Dispose();
+        public ValueTask SpendFailedAuthenticationAsync(string address) => _counters.SpendAsync(FailedAuthentications(address), CancellationToken.None);
 
         /// <summary>Seconds until the partition's window ends (at least 1).</summary>
-        public int SecondsLeft(BudgetPartition partition)
-        {
-            var window = partition.Budget.WindowSeconds * 1000L;
-            var end = (partition.Window + 1) * window - Offset(partition.Client, window);
-            return (int)Math.Max(1, Math.Ceiling((end - _time.GetUtcNow().ToUnixTimeMilliseconds()) / 1000.0));
-        }
+        public int SecondsLeft(BudgetPartition partition) =>
+            (int)Math.Max(1, Math.Ceiling((WindowEndMilliseconds(partition) - _time.GetUtcNow().ToUnixTimeMilliseconds()) / 1000.0));
 
         /// <summary>RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers-10, structured fields).</summary>
         public void WriteHeaders(HttpContext context)
@@ -200,7 +217,6 @@ public static partial class RateLimits
             return new(budget, client, (_time.GetUtcNow().ToUnixTimeMilliseconds() + Offset(client, window)) / window);
         }
 
-        private static long Offset(string client, long window) => (uint)client.GetHashCode() % window;
 
         /// <summary>Writes, exports (format= or Accept, and dumps), searches (q= or /v1/search), and the other reads.</summary>
         private Budget Classify(HttpContext context)
@@ -225,10 +241,7 @@ public static partial class RateLimits
             return preferred is Exports.CsvMediaType or Exports.GeoJsonMediaType or Exports.CalendarMediaType;
         }
 
-        public void Dispose()
-        {
-            Requests.Dispose();
-            _counters.Dispose();
-        }
+        // The counters belong to the container.
+        public void Dispose() => Requests.Dispose();
     }
 }

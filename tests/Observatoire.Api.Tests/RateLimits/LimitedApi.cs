@@ -12,7 +12,8 @@ namespace Observatoire.Api.Tests.RateLimits;
 
 /// <summary>
 /// The API on Kestrel at a random port of 127.0.0.1 (a real client address, a trusted proxy for X-Forwarded-For)
-/// with the given settings, typically tiny budgets in a long window so that no test straddles two windows.
+/// with the given settings, typically tiny budgets in a long window so that no test straddles two windows, and
+/// counters of its own (RateLimits:Scope) unless the settings name a scope.
 /// </summary>
 public sealed class LimitedApi : IAsyncDisposable
 {
@@ -33,13 +34,17 @@ public sealed class LimitedApi : IAsyncDisposable
                 .UseSetting("urls", "http://127.0.0.1:0")
                 .UseSetting("ConnectionStrings:Observatoire", connectionString)
                 .UseSetting("Auth:BootstrapKey", TestApi.ApiKey)
-                .UseSetting("RateLimits:WindowSeconds", "3600");
+                .UseSetting("RateLimits:WindowSeconds", "3600")
+                // Counters are shared through the database by scope: each API gets fresh ones unless a test shares a scope.
+                .UseSetting("RateLimits:Scope", "test-" + Guid.NewGuid());
             foreach (var (key, value) in settings) web.UseSetting(key, value);
         });
         factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         factory.StartServer();
         return new LimitedApi(factory);
     }
+
+    public IServiceProvider Services => _factory.Services;
 
     /// <summary>A client whose every answer is checked against the OpenAPI document.</summary>
     public HttpClient Client(string? key = null, string? forwardedFor = null, bool checkContract = true)
