@@ -90,7 +90,7 @@ app.MapKeysApi();
 app.MapAuditApi();
 app.MapWebhooksApi();
 
-// After the routes: the keys command checks scopes against the collections they register.
+// After the routes: seeding loads, and the keys command checks scopes against, the collections they register.
 try
 {
     if (args.FirstOrDefault() == "seed") return await SeedCommand.RunAsync(app, args);

@@ -15,7 +15,7 @@ public static class ActorsApi
     public static readonly Collection Collection = new(Position: 3, Name: "actors", Noun: "actor", Tag: "Actors",
         TagDescription: "Organisations and people, in their public role, acting in the territories.",
         Search: new SearchProjection(Title: "c.name", Snippet: "concat_ws(', ', c.name, c.role, c.organisation)"),
-        Records: RecordReader.Of<ActorResponse>(ReadActor));
+        Records: RecordReader.Of<ActorResponse>(ReadActor), Seed: ActorsSeed.Seed);
 
     public static IEndpointRouteBuilder MapActorsApi(this IEndpointRouteBuilder app)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using CsvHelper;
 
 namespace Observatoire.Api.Database;
@@ -41,4 +42,14 @@ public static class Csv
         value.Split(separator, StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     public static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    // Strict, unlike the lenient numbers of the territory lists: a value that does not parse stops the loading.
+    public static DateOnly? Date(string value) =>
+        string.IsNullOrWhiteSpace(value) ? null : DateOnly.ParseExact(value.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    public static int? Int(string value) =>
+        string.IsNullOrWhiteSpace(value) ? null : int.Parse(value.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture);
+
+    public static decimal? Decimal(string value) =>
+        string.IsNullOrWhiteSpace(value) ? null : decimal.Parse(value.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture);
 }

@@ -97,7 +97,7 @@ public sealed class DatabasePreparation(
 
         if (services.GetRequiredService<IConfiguration>().GetValue("Seeds:LoadWhenEmpty", true) && await Seeder.IsEmptyAsync(owner))
         {
-            var counts = await Seeder.SeedAsync(owner, Seeder.DefaultDirectory, ct);
+            var counts = await Seeder.SeedAsync(owner, services.GetRequiredService<CollectionRegistry>(), Seeder.DefaultDirectory, ct);
             logger.LogInformation("Loaded seeds: {Counts}", counts);
         }
     }

@@ -1,5 +1,5 @@
 using Npgsql;
-
+using Observatoire.Api.Infrastructure;
 
 namespace Observatoire.Api.Database;
 
@@ -12,7 +12,7 @@ public static class SeedCommand
         // As the owner: loading replaces whole tables.
         await using var dataSource = NpgsqlDataSource.Create(app.Services.GetRequiredService<DatabaseConnections>().Owner);
         await Migrator.MigrateAsync(dataSource);
-        Console.WriteLine($"Seeded from {directory}: {await Seeder.SeedAsync(dataSource, directory)}");
+        Console.WriteLine($"Seeded from {directory}: {await Seeder.SeedAsync(dataSource, app.Services.GetRequiredService<CollectionRegistry>(), directory)}");
         return 0;
     }
 }

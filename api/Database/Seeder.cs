@@ -2,6 +2,7 @@ using System.Globalization;
 using Dapper;
 using Npgsql;
 using NpgsqlTypes;
+using Observatoire.Api.Infrastructure;
 
 namespace Observatoire.Api.Database;
 
@@ -27,9 +28,14 @@ public static class Seeder
         return !await connection.ExecuteScalarAsync<bool>("select exists (select 1 from territories) and exists (select 1 from sources)");
     }
 
-    public static async Task<string> SeedAsync(NpgsqlDataSource dataSource, string directory, CancellationToken ct = default)
+    /// <summary>
+    /// Loads the territories, then what each registered collection declares as its <see cref="Collection.Seed"/>,
+    /// in one transaction. Every file is read and checked before anything is written.
+    /// </summary>
+    public static async Task<string> SeedAsync(NpgsqlDataSource dataSource, CollectionRegistry collections, string directory, CancellationToken ct = default)
     {
         var territories = ReadTerritories(Path.Combine(directory, "territories"));
+        var seeds = SeedSet.ReadAll(collections, directory, territories);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
 
@@ -65,7 +71,7 @@ public static class Seeder
 
         var changed = await connection.ExecuteAsync(UpsertTerritories, transaction: transaction);
         await connection.ExecuteAsync(UpsertTerritoryChildren, transaction: transaction);
-        var knowledge = await KnowledgeSeeder.SeedAsync(connection, transaction, directory, territories, ct);
+        var knowledge = await seeds.WriteAsync(connection, transaction, ct);
         await transaction.CommitAsync(ct);
         return $"{territories.Count} territories ({changed} written); {knowledge}";
     }

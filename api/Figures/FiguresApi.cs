@@ -14,7 +14,7 @@ public static class FiguresApi
     public static readonly Collection Collection = new(Position: 6, Name: "figures", Noun: "figure", Tag: "Figures",
         TagDescription: "Key figures on a territory, as the source states them.",
         Search: new SearchProjection(Title: "c.label", Snippet: "concat_ws(' ', c.label || ' :', c.value_text, c.unit)"),
-        Records: RecordReader.Of<FigureResponse>(ReadFigure));
+        Records: RecordReader.Of<FigureResponse>(ReadFigure), Seed: FiguresSeed.Seed);
 
     public static IEndpointRouteBuilder MapFiguresApi(this IEndpointRouteBuilder app)
     {

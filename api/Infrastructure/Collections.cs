@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
+using Observatoire.Api.Database;
 
 namespace Observatoire.Api.Infrastructure;
 
@@ -16,7 +17,9 @@ namespace Observatoire.Api.Infrastructure;
 /// <param name="TagDescription">What the tag holds, in the document.</param>
 /// <param name="Search">How its records read as hits of /v1/search.</param>
 /// <param name="Records">How one of its records reads as its item GET answers it, for the snapshot dumps.</param>
-public sealed record Collection(int Position, string Name, string Noun, string Tag, string TagDescription, SearchProjection Search, RecordReader Records);
+/// <param name="Seed">What it loads from seeds/, if anything (the territories are loaded by the <see cref="Seeder"/> itself).</param>
+public sealed record Collection(
+    int Position, string Name, string Noun, string Tag, string TagDescription, SearchProjection Search, RecordReader Records, CollectionSeed? Seed = null);
 
 /// <summary>
 /// The read of one record as its item GET answers it (the function its <c>Writes</c> reads with), on a connection

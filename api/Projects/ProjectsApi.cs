@@ -16,7 +16,7 @@ public static class ProjectsApi
     public static readonly Collection Collection = new(Position: 5, Name: "projects", Noun: "project", Tag: "Projects",
         TagDescription: "Projets de territoire: the shared projects through which actors combine resources.",
         Search: new SearchProjection(Title: "c.name", Snippet: "concat_ws('. ', c.name, c.description, c.status)"),
-        Records: RecordReader.Of<ProjectResponse>(ReadProject));
+        Records: RecordReader.Of<ProjectResponse>(ReadProject), Seed: ProjectsSeed.Seed);
 
     public static IEndpointRouteBuilder MapProjectsApi(this IEndpointRouteBuilder app)
     {

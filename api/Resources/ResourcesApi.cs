@@ -16,7 +16,7 @@ public static class ResourcesApi
     public static readonly Collection Collection = new(Position: 2, Name: "resources", Noun: "resource", Tag: "Resources",
         TagDescription: "Ressources territoriales: what a territory mobilises (natural, material, immaterial, human, financial resources and networks of actors).",
         Search: new SearchProjection(Title: "c.name", Snippet: "concat_ws('. ', c.name, c.description, nullif(search_words(c.tags), ''))"),
-        Records: RecordReader.Of<ResourceResponse>(ReadResource));
+        Records: RecordReader.Of<ResourceResponse>(ReadResource), Seed: ResourcesSeed.Seed);
 
     public static IEndpointRouteBuilder MapResourcesApi(this IEndpointRouteBuilder app)
     {

@@ -15,7 +15,7 @@ public static partial class SessionsApi
     public static readonly Collection Collection = new(Position: 4, Name: "sessions", Noun: "session", Tag: "Sessions",
         TagDescription: "Séances de l'observatoire: the public sessions in which the observatory studied a territory or a theme.",
         Search: new SearchProjection(Title: "c.title", Snippet: "concat_ws('. ', c.title, c.location, c.note)"),
-        Records: RecordReader.Of<SessionResponse>(ReadSession));
+        Records: RecordReader.Of<SessionResponse>(ReadSession), Seed: SessionsSeed.Seed);
 
     public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder app)
     {

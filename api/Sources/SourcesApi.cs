@@ -12,7 +12,7 @@ public static class SourcesApi
     public static readonly Collection Collection = new(Position: 7, Name: "sources", Noun: "source", Tag: "Sources",
         TagDescription: "Where each fact comes from.",
         Search: new SearchProjection(Title: "coalesce(c.title, c.url)", Snippet: "concat_ws('. ', c.title, c.publisher, c.url)"),
-        Records: RecordReader.Of<SourceResponse>(ReadSource));
+        Records: RecordReader.Of<SourceResponse>(ReadSource), Seed: SourcesSeed.Seed);
 
     public static IEndpointRouteBuilder MapSourcesApi(this IEndpointRouteBuilder app)
     {

@@ -10,7 +10,7 @@ public sealed class SeedTests
     {
         await using var dataSource = NpgsqlDataSource.Create(TestApi.Database.ConnectionString);
         var before = await Fingerprint(dataSource);
-        await Seeder.SeedAsync(dataSource, Seeder.DefaultDirectory);
+        await Seeder.SeedAsync(dataSource, TestApi.Collections, Seeder.DefaultDirectory);
         var after = await Fingerprint(dataSource);
 
         Assert.That(before.Keys, Does.Contain("territories").And.Contain("territory_communes"));

@@ -12,7 +12,7 @@ public sealed class SeedUpdateTests
         var connectionString = await TestApi.Database.CreateExtraDatabaseAsync();
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await Migrator.MigrateAsync(dataSource);
-        await Seeder.SeedAsync(dataSource, Seeder.DefaultDirectory);
+        await Seeder.SeedAsync(dataSource, TestApi.Collections, Seeder.DefaultDirectory);
         var before = await Versions(dataSource);
 
         var changed = Path.Combine(Path.GetTempPath(), $"observatoire-seeds-{Guid.NewGuid():N}");
@@ -26,7 +26,7 @@ public sealed class SeedUpdateTests
             // And a commune of Lacq-Pau-Tarbes (2023-2027) that the changed seeds no longer list.
             lines = [.. lines.Where(l => !l.StartsWith("ti-7510,64445,", StringComparison.Ordinal))];
             await File.WriteAllLinesAsync(file, lines);
-            await Seeder.SeedAsync(dataSource, changed);
+            await Seeder.SeedAsync(dataSource, TestApi.Collections, changed);
         }
         finally
         {
@@ -52,7 +52,7 @@ public sealed class SeedUpdateTests
     {
         await using var dataSource = NpgsqlDataSource.Create(await TestApi.Database.CreateExtraDatabaseAsync());
         await Migrator.MigrateAsync(dataSource);
-        await Seeder.SeedAsync(dataSource, Seeder.DefaultDirectory);
+        await Seeder.SeedAsync(dataSource, TestApi.Collections, Seeder.DefaultDirectory);
         await using var connection = await dataSource.OpenConnectionAsync();
         async Task<T> Scalar<T>(string sql)
         {
@@ -62,7 +62,7 @@ public sealed class SeedUpdateTests
         var id = await Scalar<string>("delete from figures where id = (select min(id) from figures) returning id");
         Assert.That(await Scalar<long>($"select count(*) from tombstones where entity = 'figures' and id = '{id}'"), Is.EqualTo(1));
 
-        await Seeder.SeedAsync(dataSource, Seeder.DefaultDirectory);
+        await Seeder.SeedAsync(dataSource, TestApi.Collections, Seeder.DefaultDirectory);
 
         Assert.Multiple(async () =>
         {
@@ -82,8 +82,35 @@ public sealed class SeedUpdateTests
         try
         {
             await File.AppendAllTextAsync(Path.Combine(broken, "territories", "territoires_etudies.csv"), line);
-            var error = Assert.ThrowsAsync<InvalidDataException>(() => Seeder.SeedAsync(dataSource, broken), why);
+            var error = Assert.ThrowsAsync<InvalidDataException>(() => Seeder.SeedAsync(dataSource, TestApi.Collections, broken), why);
             Assert.That(error!.Message, Does.StartWith("territoires_etudies.csv: "), why);
+        }
+        finally
+        {
+            Directory.Delete(broken, recursive: true);
+        }
+    }
+
+    [TestCase("actors.csv", "person-001,", "latribune-montpellier-relocaliser", "latribune-montpellier-relocaliser | no-such-source",
+        "knowledge/actors.csv: unknown ids of sources: no-such-source.")]
+    [TestCase("session_speakers.csv", "1,person-001,", "person-001", "person-999", "knowledge/session_speakers.csv: unknown ids of actors: person-999.")]
+    [TestCase("resources.csv", "", ",TI2707,", ",TI9999,", "knowledge/resources.csv: unknown ids of territories: 2018-ti9999.")]
+    [TestCase("actors.csv", "person-002,", "person-002,", "person-001,", "actors: the id 'person-001' appears twice.")]
+    public async Task A_seed_row_naming_an_unknown_record_or_repeating_an_id_stops_the_loading_naming_the_file(
+        string file, string lineStart, string from, string to, string message)
+    {
+        var broken = Path.Combine(Path.GetTempPath(), $"observatoire-seeds-{Guid.NewGuid():N}");
+        CopyDirectory(Seeder.DefaultDirectory, broken);
+        await using var dataSource = NpgsqlDataSource.Create(TestApi.Database.ConnectionString);
+        try
+        {
+            var path = Path.Combine(broken, "knowledge", file);
+            var lines = await File.ReadAllLinesAsync(path);
+            var index = Array.FindIndex(lines, 1, l => l.StartsWith(lineStart, StringComparison.Ordinal) && l.Contains(from, StringComparison.Ordinal));
+            lines[index] = lines[index].Replace(from, to, StringComparison.Ordinal);
+            await File.WriteAllLinesAsync(path, lines);
+            var error = Assert.ThrowsAsync<InvalidDataException>(() => Seeder.SeedAsync(dataSource, TestApi.Collections, broken));
+            Assert.That(error!.Message, Is.EqualTo(message));
         }
         finally
         {

@@ -5,6 +5,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Observatoire.Api.Infrastructure;
 
 namespace Observatoire.Api.Tests;
 
@@ -24,6 +26,9 @@ public sealed class TestApi
 
     public static TestDatabase Database => _database ?? throw new InvalidOperationException("The test database is not ready.");
     public static WebApplicationFactory<Program> Factory => _factory ?? throw new InvalidOperationException("The API is not ready.");
+
+    /// <summary>The collections the API registers, which the seeding loads.</summary>
+    public static CollectionRegistry Collections => Factory.Services.GetRequiredService<CollectionRegistry>();
 
     [OneTimeSetUp]
     public async Task StartAsync()

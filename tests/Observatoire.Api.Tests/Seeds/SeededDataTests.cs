@@ -94,14 +94,9 @@ public sealed class SeededDataTests
     [Test]
     public async Task Every_seeded_record_of_every_collection_cites_a_source()
     {
-        var territories = Seeder.ReadTerritories(Path.Combine(SeedDirectory, "territories"));
-        var knowledge = KnowledgeSeeder.Read(SeedDirectory, territories);
-        var urls = territories.Select(t => $"/v1/territories/{t.Id}")
-            .Concat(knowledge.Actors.Select(a => $"/v1/actors/{a.Id}"))
-            .Concat(knowledge.Resources.Select(r => $"/v1/resources/{r.Id}"))
-            .Concat(knowledge.Projects.Select(p => $"/v1/projects/{p.Id}"))
-            .Concat(knowledge.Sessions.Select(s => $"/v1/sessions/{s.Id}"))
-            .Concat(knowledge.Figures.Select(f => $"/v1/figures/{f.Id}"))
+        var seeds = ReadSeeds();
+        var urls = new[] { "territories", "actors", "resources", "projects", "sessions", "figures" }
+            .SelectMany(collection => seeds.Ids(collection).Select(id => $"/v1/{collection}/{id}"))
             .ToList();
         Assert.That(urls, Has.Count.EqualTo(331 + 92 + 29 + 16 + 15 + 27));
 
@@ -123,24 +118,15 @@ public sealed class SeededDataTests
     [Test]
     public async Task Seeding_a_second_time_changes_nothing()
     {
-        var territories = Seeder.ReadTerritories(Path.Combine(SeedDirectory, "territories"));
-        var knowledge = KnowledgeSeeder.Read(SeedDirectory, territories);
-        var seeded = new Dictionary<string, string[]>
-        {
-            ["territories"] = [.. territories.Select(t => t.Id)],
-            ["sources"] = [.. knowledge.Sources.Select(s => s.Id)],
-            ["actors"] = [.. knowledge.Actors.Select(a => a.Id)],
-            ["resources"] = [.. knowledge.Resources.Select(r => r.Id)],
-            ["projects"] = [.. knowledge.Projects.Select(p => p.Id)],
-            ["sessions"] = [.. knowledge.Sessions.Select(s => s.Id)],
-            ["figures"] = [.. knowledge.Figures.Select(f => f.Id)],
-        };
+        var seeds = ReadSeeds();
+        var seeded = new[] { "territories", "sources", "actors", "resources", "projects", "sessions", "figures" }
+            .ToDictionary(collection => collection, collection => seeds.Ids(collection).ToArray());
 
         var before = await Snapshot(seeded);
         string report;
         await using (var dataSource = NpgsqlDataSource.Create(TestApi.Database.ConnectionString))
         {
-            report = await Seeder.SeedAsync(dataSource, SeedDirectory);
+            report = await Seeder.SeedAsync(dataSource, TestApi.Collections, SeedDirectory);
         }
         var after = await Snapshot(seeded);
 
@@ -150,6 +136,9 @@ public sealed class SeededDataTests
             Assert.That(after, Is.EqualTo(before));
         });
     }
+
+    private static SeedSet ReadSeeds() =>
+        SeedSet.ReadAll(TestApi.Collections, SeedDirectory, Seeder.ReadTerritories(Path.Combine(SeedDirectory, "territories")));
 
     // Each seeded record's version and last change, and the number of links its record owns.
     private static async Task<List<string?>> Snapshot(Dictionary<string, string[]> seeded)
