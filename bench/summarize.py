@@ -67,6 +67,9 @@ print(f"| uncached territory by id ≥ 2 × peer's (c32) | {num(u)} req/s = {rat
 small, large = "1000", meta.get("growth")
 worst = None
 for test in dict.fromkeys(k[1] for k in cells if k[0] == f"growth_{small}"):
+    # A query whose matches grow with the rows is reported, not held to a flat cost.
+    if test.endswith("_matches_grow"):
+        continue
     a, b = med(f"growth_{small}", test, "uncached", 32), med(f"growth_{large}", test, "uncached", 32)
     if a and b and (worst is None or b / a < worst[1]):
         worst = (test, b / a)
@@ -117,9 +120,10 @@ for test in dict.fromkeys(k[1] for k in cells if k[0] == f"growth_{small}"):
     print(f"| {test} | {num(a)} | {num(med(f'growth_{small}', test, 'uncached', 32, 'p99_ms'), 1)} | {num(b)} | "
           f"{num(med(f'growth_{large}', test, 'uncached', 32, 'p99_ms'), 1)} | {ratio(b, a)} | "
           f"{sum(int(r['non2xx']) + int(r['sock_err']) for g in (small, large) for r in cells.get((f'growth_{g}', test, 'uncached', '32'), []))} |")
-print(f"\nRequests: `/v1/actors?limit=50`, `&sort=name`, `&type=person`, `?q=742` (one synthetic name), "
+print(f"\nRequests: `/v1/actors?limit=50`, `&sort=name`, `&type=person`, `?q=bbbbjgd` (a word of one synthetic actor "
+      f"at every size), `?q=742` (a prefix: 1 match at 1,000 rows, 1,111 at 10^6; reported, not held to a flat cost), "
       f"`&updatedSince=` (the time before the synthetic rows: all of them match), the page reached by following "
-      f"`links.next` 15 times, `/v1/search?q=742`. Inserting the rows took {meta.get(f'insert_{large}_s', '?')} s.")
+      f"`links.next` 15 times, `/v1/search?q=bbbbjgd` and `?q=742`. Inserting the rows took {meta.get(f'insert_{large}_s', '?')} s.")
 if memory:
     print("\n| CSV export of every actor | size | time | MB/s | API RSS before | peak RSS |\n|---|---:|---:|---:|---:|---:|")
     for size, (bytes_, seconds, mbs, before, peak) in sorted(((k, v[:5]) for k, v in memory.items()), key=lambda kv: int(kv[0])):

@@ -1,7 +1,9 @@
 -- Synthetic actors for measuring lists at scale: N actors (default 1,000,000), half organisations and half
 -- persons, every category, each linked to one territory (in turn), so that a territory's actors grow with N.
 -- They are marked as benchmark data: ids 'synthetic-N' (organisations) and 'person-syntheticN' (persons, whose
--- ids must start with 'person-'), names 'Synthetic actor N (benchmark data)'. Remove them with
+-- ids must start with 'person-'), names 'Synthetic actor N W (benchmark data)', where W is N written with the letters
+-- b c d f g h j k l m for the digits 0-9 over seven places (742: bbbbjgd), a word that only that actor has, so a
+-- search for it matches one actor at every size. Remove them with
 -- bench/synthetic_remove.sql. Never load them into a database that partners sync from. Rows 1..n exist afterwards:
 -- running it again with a larger n adds only the missing ones.
 --
@@ -24,7 +26,7 @@ with numbers as (
            case when n.g % 2 = 0 then 'person' else 'organisation' end,
            (array['elected_official', 'company', 'project_lead', 'public_agency', 'cluster_or_association',
                   'research_and_training', 'financial_body', 'other'])[1 + n.g % 8],
-           'Synthetic actor ' || n.g || ' (benchmark data)'
+           'Synthetic actor ' || n.g || ' ' || translate(lpad(n.g::text, 7, '0'), '0123456789', 'bcdfghjklm') || ' (benchmark data)'
     from numbers n
     on conflict (id) do nothing
     returning id
