@@ -76,17 +76,21 @@ public static class ActorsApi
         Facets = new Dictionary<string, Facet> { ["type"] = new("a.type"), ["category"] = new("a.category") },
     };
 
-    /// <summary>The filters of the actor list, as its facets read them.</summary>
-    internal sealed record FilterParameters
+    /// <summary>The filters of the actor list under a territory: the list's own but the territory, which its path gives.</summary>
+    public record FiltersUnderTerritory
     {
-        /// <summary>Only the actors acting in this territory, by id, e.g. 2018-ti2707.</summary>
-        [FromQuery(Name = "territory")] public string? Territory { get; init; }
-
         /// <summary>Only the actors of this type: organisation or person.</summary>
         [FromQuery(Name = "type"), OneOf(nameof(Vocabulary.ActorTypes))] public string? Type { get; init; }
 
         /// <summary>Only the actors of this category: elected_official, company, project_lead, public_agency, cluster_or_association, research_and_training, financial_body or other.</summary>
         [FromQuery(Name = "category"), OneOf(nameof(Vocabulary.ActorCategories))] public string? Category { get; init; }
+    }
+
+    /// <summary>The filters of the actor list, as the list and its facets read them.</summary>
+    public sealed record FilterParameters : FiltersUnderTerritory
+    {
+        /// <summary>Only the actors acting in this territory, by id, e.g. 2018-ti2707.</summary>
+        [FromQuery(Name = "territory")] public string? Territory { get; init; }
     }
 
     // The counts of the actor list's facets, under its filters.
@@ -154,21 +158,14 @@ public static class ActorsApi
         delete from actors where id = @id returning id
         """;
 
-    /// <param name="territory">Only the actors acting in this territory, by id, e.g. 2018-ti2707.</param>
-    /// <param name="type">Only the actors of this type: organisation or person.</param>
-    /// <param name="category">Only the actors of this category: elected_official, company, project_lead, public_agency, cluster_or_association, research_and_training, financial_body or other.</param>
     public static async Task<Results<Ok<Page<ActorSummary>>, CsvResult, ValidationProblem>> ListActors(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? territory,
-        [OneOf(nameof(Vocabulary.ActorTypes))] string? type, [OneOf(nameof(Vocabulary.ActorCategories))] string? category, [AsParameters] ListParameters list) =>
-        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, new { territory, type, category }, null, ct));
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct, [AsParameters] FilterParameters filters, [AsParameters] ListParameters list) =>
+        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, filters, null, ct));
 
     /// <param name="id">Territory id, e.g. 2018-ti2707.</param>
-    /// <param name="type">Only the actors of this type: organisation or person.</param>
-    /// <param name="category">Only the actors of this category: elected_official, company, project_lead, public_agency, cluster_or_association, research_and_training, financial_body or other.</param>
     public static Task<Results<Ok<Page<ActorSummary>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryActors(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        [OneOf(nameof(Vocabulary.ActorTypes))] string? type, [OneOf(nameof(Vocabulary.ActorCategories))] string? category, [AsParameters] ListParameters list) =>
-        Lists.ReadAsync(context, db, Listing, list, new { territory = id, type, category }, id, ct);
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, [AsParameters] FiltersUnderTerritory filters, [AsParameters] ListParameters list) =>
+        Lists.ReadAsync(context, db, Listing, list, filters, id, ct);
 
     /// <param name="id">Actor id, e.g. fc-lab.</param>
     public static Task<Results<Ok<ActorResponse>, NotFoundProblem>> GetActor(

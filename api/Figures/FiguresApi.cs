@@ -1,4 +1,5 @@
 using Dapper;
+using FromQueryAttribute = Microsoft.AspNetCore.Mvc.FromQueryAttribute;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Infrastructure;
@@ -138,15 +139,21 @@ public static class FiguresApi
         delete from figures where id = @id returning id
         """;
 
-    /// <param name="territory">Only the key figures on this territory, by id, e.g. 2018-ti2707.</param>
+    /// <summary>The filters of the key figure list; under a territory, it has none but the territory its path gives.</summary>
+    public sealed record FilterParameters
+    {
+        /// <summary>Only the key figures on this territory, by id, e.g. 2018-ti2707.</summary>
+        [FromQuery(Name = "territory")] public string? Territory { get; init; }
+    }
+
     public static async Task<Results<Ok<Page<FigureResponse>>, CsvResult, ValidationProblem>> ListFigures(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? territory, [AsParameters] ListParameters list) =>
-        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, new { territory }, null, ct));
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct, [AsParameters] FilterParameters filters, [AsParameters] ListParameters list) =>
+        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, filters, null, ct));
 
     /// <param name="id">Territory id, e.g. 2018-ti2707.</param>
     public static Task<Results<Ok<Page<FigureResponse>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryFigures(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, [AsParameters] ListParameters list) =>
-        Lists.ReadAsync(context, db, Listing, list, new { territory = id }, id, ct);
+        Lists.ReadAsync(context, db, Listing, list, new { }, id, ct);
 
     /// <param name="id">Figure id, e.g. nord-franche-comte-emplois-industriels-2019.</param>
     public static Task<Results<Ok<FigureResponse>, NotFoundProblem>> GetFigure(

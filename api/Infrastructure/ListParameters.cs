@@ -8,7 +8,7 @@ namespace Observatoire.Api.Infrastructure;
 
 /// <summary>
 /// The query parameters every list shares, bound with [AsParameters] and checked once by Lists.ReadAsync.
-/// A collection adds its own filters as handler parameters (declared before this record) and describes these in its
+/// A collection adds its own filters as its FilterParameters record (bound before this one) and describes these in its
 /// <see cref="Docs"/>, since "CSV holds every matching actor" says more than a text shared by all.
 /// </summary>
 public sealed record ListParameters
@@ -40,7 +40,13 @@ public sealed record ListParameters
     /// <summary>How one list describes the shared parameters in the OpenAPI document (endpoint metadata).</summary>
     public sealed record Docs(string UpdatedSince, string Q, string Sort, string Format, string Delimiter = DefaultDelimiter, string Cursor = DefaultCursor)
     {
-        public string? For(string name) => name switch
+        /// <summary>
+        /// The list's own descriptions of some of its filters, where one route says more than the filter record that
+        /// the collection's other routes share.
+        /// </summary>
+        public IReadOnlyDictionary<string, string> Filters { get; init; } = new Dictionary<string, string>();
+
+        public string? For(string name) => Filters.GetValueOrDefault(name) ?? name switch
         {
             "limit" => "Page size, 1 to 200 (default 50).",
             "cursor" => Cursor,

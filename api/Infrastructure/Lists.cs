@@ -205,7 +205,10 @@ public sealed record Listing<TRow, TItem> where TRow : IListRow
 /// </summary>
 public sealed record OtherRepresentation<TRow>(ExportFormat Format, Func<NpgsqlDataSource, ListQuery<TRow>, IResult> Answer);
 
-/// <summary>The record a relation route lists under (/v1/territories/{id}/…, /v1/actors/{id}/…): unknown, it is a 404.</summary>
+/// <summary>
+/// The record a relation route lists under (/v1/territories/{id}/…, /v1/actors/{id}/…): unknown, it is a 404; known,
+/// the list's filter named as its <paramref name="Noun"/> takes its <paramref name="Id"/>.
+/// </summary>
 public sealed record ListScope(string Noun, string Id, Func<NpgsqlConnection, string, CancellationToken, Task<bool>> Exists)
 {
     public static ListScope Territory(string id) => new("territory", id, References.TerritoryExistsAsync);
@@ -223,7 +226,8 @@ public static class Lists
 {
     /// <summary>
     /// A collection's list, JSON page or CSV export: the shared parameters checked, then, for the list under a
-    /// territory (<paramref name="territory"/>, also one of the <paramref name="filters"/>), a 404 for an unknown one.
+    /// territory (<paramref name="territory"/>), a 404 for an unknown one; that list is the same list with its
+    /// territory filter set to it.
     /// </summary>
     public static async Task<Results<Ok<Page<TItem>>, CsvResult, NotFoundProblem, ValidationProblem>> ReadAsync<TRow, TItem>(
         HttpContext context, NpgsqlDataSource db, Listing<TRow, TItem> listing, ListParameters parameters, object filters,
@@ -239,7 +243,8 @@ public static class Lists
 
     /// <summary>
     /// A collection's list that offers one more representation (<see cref="Listing{TRow, TItem}.Other"/>): the shared
-    /// parameters checked, then the list's own (<paramref name="check"/>), then a 404 for an unknown <paramref name="scope"/>.
+    /// parameters checked, then the list's own (<paramref name="check"/>), then a 404 for an unknown <paramref name="scope"/>,
+    /// whose list is the same list with the filter named as its noun set to its id.
     /// </summary>
     public static async Task<Results<Ok<Page<TItem>>, CsvResult, TOther, NotFoundProblem, ValidationProblem>> ReadAsync<TRow, TItem, TOther>(
         HttpContext context, NpgsqlDataSource db, Listing<TRow, TItem> listing, ListParameters parameters, object filters,
@@ -262,6 +267,8 @@ public static class Lists
         if (Parse(context, listing.SortKeys, listing.DefaultSort, parameters, offered, out var list) is { } invalid) return invalid;
         if (check?.Invoke() is { } invalidFilter) return invalidFilter;
         if (scope is not null && await scope.MissingAsync(context, db, ct) is { } missing) return missing;
+        // The list under a record is the list with one more filter: its route declares the others, not that one.
+        if (scope is not null) filters = new RouteValueDictionary(filters) { [scope.Noun] = scope.Id };
         list = listing.Given(list, filters, parameters.UpdatedSince?.Utc);
         if (list.Representation == ExportFormat.Csv)
         {

@@ -1,4 +1,5 @@
 using Dapper;
+using FromQueryAttribute = Microsoft.AspNetCore.Mvc.FromQueryAttribute;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Observatoire.Api.Actors;
@@ -127,19 +128,31 @@ public static class ProjectsApi
         delete from projects where id = @id returning id
         """;
 
-    /// <param name="territory">Only the projects of this territory, by id, e.g. 2018-ti2707.</param>
-    /// <param name="resource">Only the projects that combine this resource, by id, e.g. centrale-cordemais.</param>
-    /// <param name="actor">Only the projects this actor is involved in, by id, e.g. edf.</param>
+    /// <summary>The filters of the project list under a territory: the list's own but the territory, which its path gives.</summary>
+    public record FiltersUnderTerritory
+    {
+        /// <summary>Only the projects that combine this resource, by id, e.g. centrale-cordemais.</summary>
+        [FromQuery(Name = "resource")] public string? Resource { get; init; }
+
+        /// <summary>Only the projects this actor is involved in, by id, e.g. edf.</summary>
+        [FromQuery(Name = "actor")] public string? Actor { get; init; }
+    }
+
+    /// <summary>The filters of the project list.</summary>
+    public sealed record FilterParameters : FiltersUnderTerritory
+    {
+        /// <summary>Only the projects of this territory, by id, e.g. 2018-ti2707.</summary>
+        [FromQuery(Name = "territory")] public string? Territory { get; init; }
+    }
+
     public static async Task<Results<Ok<Page<ProjectSummary>>, CsvResult, ValidationProblem>> ListProjects(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? territory, string? resource, string? actor, [AsParameters] ListParameters list) =>
-        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, new { territory, resource, actor }, null, ct));
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct, [AsParameters] FilterParameters filters, [AsParameters] ListParameters list) =>
+        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, filters, null, ct));
 
     /// <param name="id">Territory id, e.g. 2018-ti5209.</param>
-    /// <param name="resource">Only the projects that combine this resource, by id, e.g. centrale-cordemais.</param>
-    /// <param name="actor">Only the projects this actor is involved in, by id, e.g. edf.</param>
     public static Task<Results<Ok<Page<ProjectSummary>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryProjects(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? resource, string? actor, [AsParameters] ListParameters list) =>
-        Lists.ReadAsync(context, db, Listing, list, new { territory = id, resource, actor }, id, ct);
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, [AsParameters] FiltersUnderTerritory filters, [AsParameters] ListParameters list) =>
+        Lists.ReadAsync(context, db, Listing, list, filters, id, ct);
 
     /// <param name="id">Project id, e.g. ecocombust-cordemais.</param>
     public static Task<Results<Ok<ProjectResponse>, NotFoundProblem>> GetProject(

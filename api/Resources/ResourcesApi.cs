@@ -79,12 +79,9 @@ public static class ResourcesApi
         Facets = new Dictionary<string, Facet> { ["kind"] = new("r.kind"), ["tag"] = new("lower_tags(r.tags)", Many: true) },
     };
 
-    /// <summary>The filters of the resource list, as its facets read them.</summary>
-    internal sealed record FilterParameters
+    /// <summary>The filters of the resource list under a territory: the list's own but the territory, which its path gives.</summary>
+    public record FiltersUnderTerritory
     {
-        /// <summary>Only the resources of this territory, by id, e.g. 2018-ti2707.</summary>
-        [FromQuery(Name = "territory")] public string? Territory { get; init; }
-
         /// <summary>Only the resources of this kind: natural, material, immaterial, human, financial or network.</summary>
         [FromQuery(Name = "kind"), OneOf(nameof(Vocabulary.ResourceKinds))] public string? Kind { get; init; }
 
@@ -93,6 +90,13 @@ public static class ResourcesApi
 
         /// <summary>Only the resources this actor carries, by id, e.g. fc-lab.</summary>
         [FromQuery(Name = "actor")] public string? Actor { get; init; }
+    }
+
+    /// <summary>The filters of the resource list, as the list and its facets read them.</summary>
+    public sealed record FilterParameters : FiltersUnderTerritory
+    {
+        /// <summary>Only the resources of this territory, by id, e.g. 2018-ti2707.</summary>
+        [FromQuery(Name = "territory")] public string? Territory { get; init; }
     }
 
     // The counts of the resource list's facets, under its filters.
@@ -149,23 +153,14 @@ public static class ResourcesApi
         delete from resources where id = @id returning id
         """;
 
-    /// <param name="territory">Only the resources of this territory, by id, e.g. 2018-ti2707.</param>
-    /// <param name="kind">Only the resources of this kind: natural, material, immaterial, human, financial or network.</param>
-    /// <param name="tag">Only the resources with this tag, e.g. hydrogène (case does not matter).</param>
-    /// <param name="actor">Only the resources this actor carries, by id, e.g. fc-lab.</param>
     public static async Task<Results<Ok<Page<ResourceSummary>>, CsvResult, ValidationProblem>> ListResources(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? territory,
-        [OneOf(nameof(Vocabulary.ResourceKinds))] string? kind, string? tag, string? actor, [AsParameters] ListParameters list) =>
-        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, new { territory, kind, tag, actor }, null, ct));
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct, [AsParameters] FilterParameters filters, [AsParameters] ListParameters list) =>
+        Lists.Unscoped(await Lists.ReadAsync(context, db, Listing, list, filters, null, ct));
 
     /// <param name="id">Territory id, e.g. 2018-ti2707.</param>
-    /// <param name="kind">Only the resources of this kind: natural, material, immaterial, human, financial or network.</param>
-    /// <param name="tag">Only the resources with this tag, e.g. hydrogène (case does not matter).</param>
-    /// <param name="actor">Only the resources this actor carries, by id, e.g. fc-lab.</param>
     public static Task<Results<Ok<Page<ResourceSummary>>, CsvResult, NotFoundProblem, ValidationProblem>> ListTerritoryResources(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        [OneOf(nameof(Vocabulary.ResourceKinds))] string? kind, string? tag, string? actor, [AsParameters] ListParameters list) =>
-        Lists.ReadAsync(context, db, Listing, list, new { territory = id, kind, tag, actor }, id, ct);
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, [AsParameters] FiltersUnderTerritory filters, [AsParameters] ListParameters list) =>
+        Lists.ReadAsync(context, db, Listing, list, filters, id, ct);
 
     /// <param name="id">Resource id, e.g. fc-lab-recherche-hydrogene.</param>
     public static Task<Results<Ok<ResourceResponse>, NotFoundProblem>> GetResource(

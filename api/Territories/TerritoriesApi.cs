@@ -28,7 +28,7 @@ public static partial class TerritoriesApi
             .WithResponseExample(200, TerritoryExamples.Csv, Exports.CsvMediaType)
             .WithResponseExample(200, TerritoryExamples.GeoJson, Exports.GeoJsonMediaType)
             .WithSparseFields<TerritorySummary>()
-            .WithListDocs(ListDocs).CacheableRead();
+            .WithListDocs(ListRouteDocs).CacheableRead();
         api.MapFacets(Listing, ListDocs, CountTerritoryFacets, TerritoryExamples.Facets);
         api.MapGet("/{id}", GetTerritory).WithName("getTerritory").WithSummary("Get a territory")
             .WithDescription("One territory with its member groupings (EPCI), its predecessors and successors in the other phase (derived from shared communes), its key figures and its sources. Facts about a studied territory belong to its 2018-2022 record: a 2023-2027 territory reaches them through its predecessors.")
@@ -98,8 +98,8 @@ public static partial class TerritoriesApi
         },
     };
 
-    /// <summary>The filters of the territory list, as its facets read them.</summary>
-    internal sealed record FilterParameters
+    /// <summary>The filters of the territory list, as the list and its facets read them.</summary>
+    public sealed record FilterParameters
     {
         /// <summary>Only territories of this phase: 2018-2022 or 2023-2027.</summary>
         [FromQuery(Name = "phase"), OneOf(nameof(Vocabulary.Phases))] public string? Phase { get; init; }
@@ -135,20 +135,20 @@ public static partial class TerritoriesApi
         Format: "json (default), csv or geojson; overrides the Accept header (application/json, text/csv, application/geo+json). CSV and GeoJSON hold every matching territory, unpaged.",
         Cursor: "Opaque cursor from links.next of the previous page.");
 
-    /// <param name="phase">Only territories of this phase: 2018-2022 or 2023-2027.</param>
-    /// <param name="code">Only territories with this programme code (combine with phase: codes were reused).</param>
-    /// <param name="region">Only territories covering this region (INSEE code, e.g. 27).</param>
-    /// <param name="department">Only territories covering this department (INSEE code, e.g. 90 or 2A).</param>
-    /// <param name="epci">Only territories with this member grouping (SIREN of an EPCI, e.g. 200069052).</param>
-    /// <param name="commune">Only territories with this commune (INSEE code, e.g. 90010): which Territoire d'industrie is my commune in?</param>
-    /// <param name="studied">Only territories the observatory studied (true) or did not (false).</param>
+    // The list answers the question its commune filter is for; the facets only count.
+    private static readonly ListParameters.Docs ListRouteDocs = ListDocs with
+    {
+        Filters = new Dictionary<string, string>
+        {
+            ["commune"] = "Only territories with this commune (INSEE code, e.g. 90010): which Territoire d'industrie is my commune in?",
+        },
+    };
+
     /// <param name="geometry">GeoJSON geometry: perimeter (default) or point.</param>
     /// <param name="include">JSON only: related collections to add to each row, comma-separated: resources, actors, sessions, projects (each whole, as its relation route lists it).</param>
     public static async Task<Results<Ok<Page<TerritorySummary>>, CsvResult, TerritoryGeoJsonResult, ValidationProblem>> ListTerritories(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        [OneOf(nameof(Vocabulary.Phases))] string? phase, [Code(Codes.Programme)] string? code, [Code(Codes.Region)] string? region,
-        [Code(Codes.Department)] string? department, [Code(Codes.Siren)] string? epci, [Code(Codes.Commune)] string? commune, bool? studied,
-        [AsParameters] ListParameters list, [OneOf(nameof(Vocabulary.Geometries))] string? geometry = null, string? include = null)
+        [AsParameters] FilterParameters filters, [AsParameters] ListParameters list, [OneOf(nameof(Vocabulary.Geometries))] string? geometry = null, string? include = null)
     {
         if (TerritoryIncludes.Parse(context, include, out var wanted) is { } invalidInclude) return invalidInclude;
         // The GeoJSON geometry and the included collections are the request's: they complete the listing for it.
@@ -166,7 +166,7 @@ public static partial class TerritoriesApi
                 .Select(r => (ToSummary(r), r.Geometry)))),
         };
         return Lists.Unscoped(await Lists.ReadAsync<SummaryRow, TerritorySummary, TerritoryGeoJsonResult>(context, db, listing, list,
-            new { phase, code, region, department, epci, commune, studied }, null, null, ct));
+            filters, null, null, ct));
     }
 
     private static TerritorySummary ToSummary(SummaryRow r) => new(
