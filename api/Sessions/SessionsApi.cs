@@ -30,7 +30,7 @@ public static partial class SessionsApi
             .WithResponseExample(200, SessionExamples.Page)
             .WithResponseExample(200, SessionExamples.Csv, Exports.CsvMediaType)
             .WithResponseExample(200, SessionExamples.Calendar, Exports.CalendarMediaType)
-            .WithListDocs(ListDocs).CacheableRead();
+            .WithListDocs(ListRouteDocs).CacheableRead();
         api.MapFacets(Listing, ListDocs, CountSessionFacets, SessionExamples.Facets);
         app.MapGet("/v1/sessions.ics", SessionsCalendar).WithTags("Sessions").RejectUnknownQueryParameters()
             .WithName("getSessionsCalendar").WithSummary("Subscribe to the sessions as a calendar")
@@ -126,12 +126,9 @@ public static partial class SessionsApi
         Facets = new Dictionary<string, Facet> { ["year"] = new("extract(year from s.date)::int"), ["sessionFormat"] = new("s.format") },
     };
 
-    /// <summary>The filters of the session list, as its facets read them.</summary>
-    internal sealed record FilterParameters
+    /// <summary>The filters of the session list under a territory: the list's own but the territory, which its path gives.</summary>
+    public record FiltersUnderTerritory
     {
-        /// <summary>Only the sessions that featured this territory, by id, e.g. 2018-ti5209.</summary>
-        [FromQuery(Name = "territory")] public string? Territory { get; init; }
-
         /// <summary>Only the sessions held in this year (four digits), e.g. 2020.</summary>
         [FromQuery(Name = "year")] public int? Year { get; init; }
 
@@ -148,10 +145,17 @@ public static partial class SessionsApi
         [FromQuery(Name = "speaker")] public string? Speaker { get; init; }
     }
 
+    /// <summary>The filters of the session list, as the list, its calendar and its facets read them.</summary>
+    public sealed record FilterParameters : FiltersUnderTerritory
+    {
+        /// <summary>Only the sessions that featured this territory, by id, e.g. 2018-ti5209.</summary>
+        [FromQuery(Name = "territory")] public string? Territory { get; init; }
+    }
+
     // The counts of the session list's facets, under its filters.
     internal static Task<Results<Ok<FacetCounts>, ValidationProblem>> CountSessionFacets(
         HttpContext context, NpgsqlDataSource db, [AsParameters] FilterParameters filters, [AsParameters] FacetParameters search, CancellationToken ct) =>
-        Facets.ReadAsync(context, db, Listing, filters, search, () => CheckDates(context, new(filters.Territory, null, filters.Year, filters.From, filters.To, filters.SessionFormat, filters.Speaker)), ct);
+        Facets.ReadAsync(context, db, Listing, filters, search, () => CheckDates(context, filters), ct);
 
     private static readonly ListParameters.Docs ListDocs = new(
         UpdatedSince: "Only sessions changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z. updatedAt is when the writing transaction began, so a write that commits late can carry an earlier time than one already read, and deletions do not show here: to keep a copy exactly in sync, read /v1/changes.",
@@ -161,6 +165,17 @@ public static partial class SessionsApi
         Delimiter: "CSV delimiter: ; (default, for French spreadsheets), comma, tab or pipe.",
         Cursor: "Opaque cursor from links.next of the previous page.");
 
+    // The list spells out how its date and format filters read the sessions; its other routes keep them short.
+    private static readonly ListParameters.Docs ListRouteDocs = ListDocs with
+    {
+        Filters = new Dictionary<string, string>
+        {
+            ["from"] = "Only the sessions held on or after this day (YYYY-MM-DD). Sessions without a date never match; one known to the month or the year counts as held on the first day of it.",
+            ["to"] = "Only the sessions held on or before this day (YYYY-MM-DD), with from's rules.",
+            ["sessionFormat"] = "Only the sessions of this format: inaugural, territorial (about one territory) or thematic.",
+        },
+    };
+
     private static readonly ListParameters.Docs RelationListDocs = new(
         UpdatedSince: "Only sessions changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z.",
         Q: "Search in titles, places and notes, in French: case, accents and hyphens do not matter; words are prefixes.",
@@ -169,32 +184,17 @@ public static partial class SessionsApi
         Delimiter: "CSV delimiter: ; (default), comma, tab or pipe.",
         Cursor: "Opaque cursor from links.next of the previous page.");
 
-    /// <param name="territory">Only the sessions that featured this territory, by id, e.g. 2018-ti5209.</param>
-    /// <param name="year">Only the sessions held in this year (four digits), e.g. 2020.</param>
-    /// <param name="from">Only the sessions held on or after this day (YYYY-MM-DD). Sessions without a date never match; one known to the month or the year counts as held on the first day of it.</param>
-    /// <param name="to">Only the sessions held on or before this day (YYYY-MM-DD), with from's rules.</param>
-    /// <param name="sessionFormat">Only the sessions of this format: inaugural, territorial (about one territory) or thematic.</param>
-    /// <param name="speaker">Only the sessions where this actor spoke, by id, e.g. person-016.</param>
     public static async Task<Results<Ok<Page<SessionSummary>>, CsvResult, SessionCalendarResult, ValidationProblem>> ListSessions(
-        HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? territory, int? year, DateOnly? from, DateOnly? to,
-        [OneOf(nameof(Vocabulary.SessionFormats))] string? sessionFormat, string? speaker, [AsParameters] ListParameters list) =>
-        Lists.Unscoped(await ReadAsync(context, db, null, new(territory, null, year, from, to, sessionFormat, speaker), list, ct));
+        HttpContext context, NpgsqlDataSource db, CancellationToken ct, [AsParameters] FilterParameters filters, [AsParameters] ListParameters list) =>
+        Lists.Unscoped(await ReadAsync(context, db, null, filters, list, ct));
 
-    /// <param name="territory">Only the sessions that featured this territory, by id, e.g. 2018-ti5209.</param>
-    /// <param name="year">Only the sessions held in this year (four digits), e.g. 2020.</param>
-    /// <param name="from">Only the sessions held on or after this day (YYYY-MM-DD).</param>
-    /// <param name="to">Only the sessions held on or before this day (YYYY-MM-DD).</param>
-    /// <param name="sessionFormat">Only the sessions of this format: inaugural, territorial or thematic.</param>
-    /// <param name="speaker">Only the sessions where this actor spoke, by id, e.g. person-016.</param>
     /// <param name="updatedSince">Only sessions changed after this instant: an RFC 3339 date-time with its offset, e.g. 2026-11-26T09:00:00Z.</param>
     /// <param name="q">Search in titles, places and notes, in French: case, accents and hyphens do not matter, "St" reads as Saint; words are prefixes.</param>
     public static async Task<Results<SessionCalendarResult, ValidationProblem>> SessionsCalendar(
         HttpContext context, NpgsqlDataSource db, CancellationToken ct,
-        string? territory = null, int? year = null, DateOnly? from = null, DateOnly? to = null,
-        [OneOf(nameof(Vocabulary.SessionFormats))] string? sessionFormat = null, string? speaker = null, Rfc3339DateTime? updatedSince = null, string? q = null)
+        [AsParameters] FilterParameters filters, Rfc3339DateTime? updatedSince = null, string? q = null)
     {
-        var answer = await ReadAsync(context, db, null, new(territory, null, year, from, to, sessionFormat, speaker),
-            new ListParameters { UpdatedSince = updatedSince, Q = q, Format = "ics" }, ct);
+        var answer = await ReadAsync(context, db, null, filters, new ListParameters { UpdatedSince = updatedSince, Q = q, Format = "ics" }, ct);
         return answer.Result switch
         {
             SessionCalendarResult calendar => calendar,
@@ -204,16 +204,13 @@ public static partial class SessionsApi
     }
 
     /// <param name="id">Territory id, e.g. 2018-ti5209.</param>
-    /// <param name="year">Only the sessions held in this year (four digits), e.g. 2020.</param>
-    /// <param name="from">Only the sessions held on or after this day (YYYY-MM-DD).</param>
-    /// <param name="to">Only the sessions held on or before this day (YYYY-MM-DD).</param>
-    /// <param name="sessionFormat">Only the sessions of this format: inaugural, territorial or thematic.</param>
-    /// <param name="speaker">Only the sessions where this actor spoke, by id, e.g. person-016.</param>
     public static Task<Results<Ok<Page<SessionSummary>>, CsvResult, SessionCalendarResult, NotFoundProblem, ValidationProblem>> ListTerritorySessions(
-        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, int? year, DateOnly? from, DateOnly? to,
-        [OneOf(nameof(Vocabulary.SessionFormats))] string? sessionFormat, string? speaker, [AsParameters] ListParameters list) =>
-        ReadAsync(context, db, ListScope.Territory(id), new(id, null, year, from, to, sessionFormat, speaker), list, ct);
+        string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, [AsParameters] FiltersUnderTerritory filters, [AsParameters] ListParameters list) =>
+        ReadAsync(context, db, ListScope.Territory(id), filters, list, ct);
 
+    // The list under an actor takes the list's filters but the speaker, with the territory first as the list has it: an
+    // [AsParameters] record lists a derived record's own properties before its base's, so no record of the list's
+    // can bind that set in that order; it names them here.
     /// <param name="id">Actor id, e.g. person-016 or ecole-de-paris-du-management.</param>
     /// <param name="territory">Only the sessions that featured this territory, by id, e.g. 2018-ti5209.</param>
     /// <param name="year">Only the sessions held in this year (four digits), e.g. 2020.</param>
@@ -223,21 +220,15 @@ public static partial class SessionsApi
     public static Task<Results<Ok<Page<SessionSummary>>, CsvResult, SessionCalendarResult, NotFoundProblem, ValidationProblem>> ListActorSessions(
         string id, HttpContext context, NpgsqlDataSource db, CancellationToken ct, string? territory, int? year, DateOnly? from, DateOnly? to,
         [OneOf(nameof(Vocabulary.SessionFormats))] string? sessionFormat, [AsParameters] ListParameters list) =>
-        ReadAsync(context, db, ListScope.Actor(id), new(territory, id, year, from, to, sessionFormat, null), list, ct);
+        ReadAsync(context, db, ListScope.Actor(id),
+            new FilterParameters { Territory = territory, Year = year, From = from, To = to, SessionFormat = sessionFormat }, list, ct);
 
-    /// <summary>
-    /// The filters of a session list, named as the list's filters; <see cref="Actor"/> is the actor of
-    /// /v1/actors/{id}/sessions (a speaker or the partner).
-    /// </summary>
-    private sealed record Filters(
-        string? Territory, string? Actor, int? Year, DateOnly? From, DateOnly? To, string? SessionFormat, string? Speaker);
-
-    /// <summary>A session list in any of its representations; <paramref name="scope"/> is the territory or actor of a relation route.</summary>
+    /// <summary>A session list in any of its representations; <paramref name="scope"/>, the territory or actor of a relation route, sets that filter.</summary>
     private static Task<Results<Ok<Page<SessionSummary>>, CsvResult, SessionCalendarResult, NotFoundProblem, ValidationProblem>> ReadAsync(
-        HttpContext context, NpgsqlDataSource db, ListScope? scope, Filters filters, ListParameters list, CancellationToken ct) =>
+        HttpContext context, NpgsqlDataSource db, ListScope? scope, FiltersUnderTerritory filters, ListParameters list, CancellationToken ct) =>
         Lists.ReadAsync<SummaryRow, SessionSummary, SessionCalendarResult>(context, db, Listing, list, filters, scope, () => CheckDates(context, filters), ct);
 
-    private static ValidationProblem? CheckDates(HttpContext context, Filters filters)
+    private static ValidationProblem? CheckDates(HttpContext context, FiltersUnderTerritory filters)
     {
         if (filters.Year is < 1000 or > 9999) return Problems.Validation(context, "year", "year must be a year of four digits, e.g. 2020.");
         return filters.From is { } first && filters.To is { } last && last < first

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Observatoire.Api.Tests.Reading;
 
 /// <summary>Codes and closed lists in query parameters: a value of the wrong shape is a 400 naming the parameter.</summary>
@@ -26,6 +28,47 @@ public sealed class ParameterValueTests
     {
         var body = await (await _client.GetAsync(url)).ShouldBeValidationProblem(parameter);
         Assert.That(body["errors"]!.AsObject().Select(e => e.Key), Is.EqualTo(new[] { parameter }));
+    }
+
+    // A collection's list, its facets, its calendar and its lists under a territory or an actor read one set of filters:
+    // each route refuses a value in the same words.
+    [TestCase("type=robot", "type", "type must be one of: organisation, person.",
+        "/v1/actors /v1/actors/facets /v1/territories/2018-ti2707/actors")]
+    [TestCase("kind=wood", "kind", "kind must be one of: natural, material, immaterial, human, financial, network.",
+        "/v1/resources /v1/resources/facets /v1/territories/2018-ti2707/resources")]
+    [TestCase("sessionFormat=online", "sessionFormat", "sessionFormat must be one of: inaugural, territorial, thematic.",
+        "/v1/sessions /v1/sessions/facets /v1/sessions.ics /v1/territories/2018-ti5209/sessions /v1/actors/person-016/sessions")]
+    [TestCase("year=99", "year", "year must be a year of four digits, e.g. 2020.",
+        "/v1/sessions /v1/sessions/facets /v1/sessions.ics /v1/territories/2018-ti5209/sessions /v1/actors/person-016/sessions")]
+    [TestCase("from=2024-02-01&to=2024-01-01", "to", "to must not be before from: both days are included.",
+        "/v1/sessions /v1/sessions/facets /v1/sessions.ics /v1/territories/2018-ti5209/sessions /v1/actors/person-016/sessions")]
+    [TestCase("region=5", "region", "'5' is not a valid region: it must match ^[0-9]{2}$.", "/v1/territories /v1/territories/facets")]
+    public async Task Every_route_of_a_list_refuses_a_filter_value_in_the_same_words(string query, string parameter, string message, string routes)
+    {
+        foreach (var route in routes.Split(' '))
+        {
+            var body = await (await _client.GetAsync($"{route}?{query}")).ShouldBeValidationProblem(parameter);
+            Assert.That(body["errors"]!.ToJsonString(), Is.EqualTo(new JsonObject { [parameter] = new JsonArray(message) }.ToJsonString()), route);
+        }
+    }
+
+    // The list under a record takes that record from its path, not as a filter.
+    [TestCase("/v1/territories/2018-ti2707/actors?territory=2018-ti2707", "territory",
+        "category, cursor, delimiter, format, id, limit, q, sort, type, updatedSince")]
+    [TestCase("/v1/territories/2018-ti2707/resources?territory=2018-ti2707", "territory",
+        "actor, cursor, delimiter, format, id, kind, limit, q, sort, tag, updatedSince")]
+    [TestCase("/v1/territories/2018-ti2707/projects?territory=2018-ti2707", "territory",
+        "actor, cursor, delimiter, format, id, limit, q, resource, sort, updatedSince")]
+    [TestCase("/v1/territories/2018-ti2707/figures?territory=2018-ti2707", "territory",
+        "cursor, delimiter, format, id, limit, q, sort, updatedSince")]
+    [TestCase("/v1/territories/2018-ti5209/sessions?territory=2018-ti5209", "territory",
+        "cursor, delimiter, format, from, id, limit, q, sessionFormat, sort, speaker, to, updatedSince, year")]
+    [TestCase("/v1/actors/person-016/sessions?speaker=person-016", "speaker",
+        "cursor, delimiter, format, from, id, limit, q, sessionFormat, sort, territory, to, updatedSince, year")]
+    public async Task A_list_under_a_record_does_not_take_that_record_as_a_filter(string url, string parameter, string takes)
+    {
+        var body = await (await _client.GetAsync(url)).ShouldBeValidationProblem(parameter);
+        Assert.That(body["errors"]![parameter]![0]!.ToString(), Is.EqualTo($"Unknown parameter '{parameter}'. This operation takes: {takes}."));
     }
 
     [Test]
