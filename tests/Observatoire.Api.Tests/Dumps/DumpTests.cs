@@ -7,12 +7,13 @@ using System.Text.Json.Nodes;
 using Npgsql;
 using Observatoire.Api.Tests.Caching;
 using Observatoire.Api.Tests.Changes;
+using Observatoire.Api.Tests.Collections;
 
 namespace Observatoire.Api.Tests.Dumps;
 
 public sealed class DumpTests
 {
-    private static readonly string[] Collections = ["territories", "figures", "resources", "actors", "projects", "sessions", "sources"];
+    private static readonly string[] Collections = [.. CollectionCases.All.Select(c => c.Name)];
 
     [Test]
     public async Task A_copy_made_from_the_dump_then_kept_up_with_the_feed_equals_a_fresh_crawl()

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Npgsql;
 using Observatoire.Api.Tests.Changes;
+using Observatoire.Api.Tests.Collections;
 
 namespace Observatoire.Api.Tests.Status;
 
@@ -44,7 +45,7 @@ public sealed class StatusTests
         await using var connection = new NpgsqlConnection(TestApi.Database.ConnectionString);
         await connection.OpenAsync();
         var counts = status["collections"]!.AsArray();
-        Assert.That(counts.Select(c => (string?)c!["collection"]), Is.EquivalentTo(new[] { "territories", "figures", "resources", "actors", "projects", "sessions", "sources" }));
+        Assert.That(counts.Select(c => (string?)c!["collection"]), Is.EquivalentTo(CollectionCases.All.Select(c => c.Name)));
         foreach (var count in counts)
         {
             await using var command = new NpgsqlCommand($"select count(*) from {(string)count!["collection"]!}", connection);
