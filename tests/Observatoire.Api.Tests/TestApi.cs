@@ -45,7 +45,9 @@ public sealed class TestApi
             // Webhooks/ starts the instances that deliver, each with the settings its test needs.
             .UseSetting("Webhooks:Deliver", "false")
             .UseSetting("Dumps:Directory", DumpDirectory)
-            // The whole suite is one client: budgets far above what it sends (RateLimits/ tests the limits themselves).
+            // The whole suite is one client: budgets far above what it sends (RateLimits/ tests the limits themselves),
+            // counted apart from the instances other tests start with the default budgets (counters are shared by scope).
+            .UseSetting("RateLimits:Scope", "test-suite")
             .UseSetting("RateLimits:Reads", "1000000")
             .UseSetting("RateLimits:Searches", "1000000")
             .UseSetting("RateLimits:Exports", "1000000")
