@@ -2,7 +2,7 @@
 -- persons, every category, each linked to one territory (in turn), so that a territory's actors grow with N.
 -- They are marked as benchmark data: ids 'synthetic-N' (organisations) and 'person-syntheticN' (persons, whose
 -- ids must start with 'person-'), names 'Synthetic actor N W (benchmark data)', where W is N written with the letters
--- b c d f g h j k l m for the digits 0-9 over seven places (742: bbbbjgd), a word that only that actor has, so a
+-- b c d f g h j k l m for the digits 0-9 over seven places (642: bbbbjgd), a word that only that actor has, so a
 -- search for it matches one actor at every size. Remove them with
 -- bench/synthetic_remove.sql. Never load them into a database that partners sync from. Rows 1..n exist afterwards:
 -- running it again with a larger n adds only the missing ones.
