@@ -21,13 +21,35 @@ public sealed partial class SharedRateLimitTests
 
     private static string NewScope() => "test-shared-" + Guid.NewGuid();
 
-    private static async Task BothCountEachOther(params LimitedApi[] apis)
+    /// <summary>Two API instances sharing one scope of counters, once each counts the other.</summary>
+    private sealed class TwoReplicas : IAsyncDisposable
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (apis.Any(api => api.Services.GetRequiredService<SharedRateCounters>().Replicas < apis.Length))
+        public required LimitedApi First { get; init; }
+        public required LimitedApi Second { get; init; }
+        public required string Scope { get; init; }
+
+        public static async Task<TwoReplicas> StartAsync()
         {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the replicas never saw each other");
-            await Task.Delay(20);
+            var scope = NewScope();
+            var replicas = new TwoReplicas
+            {
+                Scope = scope,
+                First = LimitedApi.Start(TestApi.Database.ConnectionString, Settings(scope)),
+                Second = LimitedApi.Start(TestApi.Database.ConnectionString, Settings(scope)),
+            };
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (new[] { replicas.First, replicas.Second }.Any(api => api.Services.GetRequiredService<SharedRateCounters>().Replicas < 2))
+            {
+                Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the replicas never saw each other");
+                await Task.Delay(20);
+            }
+            return replicas;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await First.DisposeAsync();
+            await Second.DisposeAsync();
         }
     }
 
@@ -37,12 +59,9 @@ public sealed partial class SharedRateLimitTests
     [Test]
     public async Task A_client_spread_over_two_replicas_gets_its_budget_once()
     {
-        var scope = NewScope();
-        await using var first = LimitedApi.Start(TestApi.Database.ConnectionString, Settings(scope));
-        await using var second = LimitedApi.Start(TestApi.Database.ConnectionString, Settings(scope));
-        await BothCountEachOther(first, second);
-        using var a = first.Client(key: TestApi.ApiKey);
-        using var b = second.Client(key: TestApi.ApiKey);
+        await using var replicas = await TwoReplicas.StartAsync();
+        using var a = replicas.First.Client(key: TestApi.ApiKey);
+        using var b = replicas.Second.Client(key: TestApi.ApiKey);
 
         var admitted = 0;
         var last = new Dictionary<HttpClient, int>();
@@ -60,19 +79,16 @@ public sealed partial class SharedRateLimitTests
             Assert.That(last.Values, Is.All.EqualTo(429), "both replicas refuse the client once its budget is spent");
         });
         var counted = await TestApi.Database.ScalarAsync<long>(
-            $"select coalesce(sum(used), 0) from rate_limit_counters where scope = '{scope}' and budget = 'reads'");
+            $"select coalesce(sum(used), 0) from rate_limit_counters where scope = '{replicas.Scope}' and budget = 'reads'");
         Assert.That(counted, Is.GreaterThanOrEqualTo(Quota), "the shared total in PostgreSQL");
     }
 
     [Test]
     public async Task What_one_replica_admits_shows_in_the_other_replicas_remaining_budget()
     {
-        var scope = NewScope();
-        await using var first = LimitedApi.Start(TestApi.Database.ConnectionString, Settings(scope));
-        await using var second = LimitedApi.Start(TestApi.Database.ConnectionString, Settings(scope));
-        await BothCountEachOther(first, second);
-        using var a = first.Client(key: TestApi.ApiKey);
-        using var b = second.Client(key: TestApi.ApiKey);
+        await using var replicas = await TwoReplicas.StartAsync();
+        using var a = replicas.First.Client(key: TestApi.ApiKey);
+        using var b = replicas.Second.Client(key: TestApi.ApiKey);
 
         for (var sent = 0; sent < 5; sent++) (await a.GetAsync("/v1/territories?limit=1")).EnsureSuccessStatusCode();
         // Within two exchanges (50 ms each), the other replica knows.
@@ -101,13 +117,10 @@ public sealed partial class SharedRateLimitTests
     [Test]
     public async Task Failed_authentications_spent_on_one_replica_are_refused_on_the_other()
     {
-        var scope = NewScope();
-        await using var first = LimitedApi.Start(TestApi.Database.ConnectionString, Settings(scope));
-        await using var second = LimitedApi.Start(TestApi.Database.ConnectionString, Settings(scope));
-        await BothCountEachOther(first, second);
-        using var guesser = first.Client(key: "not-a-key", forwardedFor: "203.0.113.30");
-        using var elsewhere = second.Client(key: "not-a-key-either", forwardedFor: "203.0.113.30");
-        using var otherAddress = second.Client(key: "not-a-key-either", forwardedFor: "203.0.113.31");
+        await using var replicas = await TwoReplicas.StartAsync();
+        using var guesser = replicas.First.Client(key: "not-a-key", forwardedFor: "203.0.113.30");
+        using var elsewhere = replicas.Second.Client(key: "not-a-key-either", forwardedFor: "203.0.113.30");
+        using var otherAddress = replicas.Second.Client(key: "not-a-key-either", forwardedFor: "203.0.113.31");
 
         await (await guesser.PostJson("/v1/sources", new { })).ShouldBeProblem(401);
         await (await guesser.PostJson("/v1/sources", new { })).ShouldBeProblem(401);
