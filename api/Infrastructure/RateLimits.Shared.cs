@@ -63,10 +63,12 @@ public sealed class SharedRateCounters : PartitionedRateLimiter<BudgetPartition>
     /// </summary>
     public async ValueTask<int> AvailableAsync(BudgetPartition partition, CancellationToken ct)
     {
+        // Alone, memory knows: no counter is made (and exchanged) for every address that presents a key.
+        if (_replicas == 1 || _failing) return (int)GetStatistics(partition)!.CurrentAvailablePermits;
         var counter = CounterOf(partition);
         bool read;
         lock (counter) read = counter.ReadBack;
-        if (!read && _replicas > 1 && !_failing) await ExchangeAsync(ct);
+        if (!read) await ExchangeAsync(ct);
         lock (counter) return counter.Available;
     }
 
