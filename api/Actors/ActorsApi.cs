@@ -30,7 +30,7 @@ public static class ActorsApi
         api.MapFacets(Listing, ListDocs, CountActorFacets, ActorExamples.Facets);
         api.MapGet("/{id}", GetActor).WithName("getActor").WithSummary("Get an actor")
             .WithDescription("One actor with the territories it acts in, its sessions, resources and projects, and its sources.")
-            .WithResponseExample(200, ActorExamples.Response).CacheableRecordRead();
+            .WithResponseExample(200, ActorExamples.Response).CacheableRecordRead(Collection);
         api.MapPost("/", CreateActor).WithName("createActor").WithSummary("Create an actor")
             .WithDescription("Creates an organisation or a person. An organisation's id is the one given, or else generated from its name. A person's id is always generated and opaque (\"person-…\"): it never carries the name. A person has no website and no contact details.")
             .WithRequestExample(ActorExamples.Request).WithResponseExample(201, ActorExamples.Response).RequireApiKey();

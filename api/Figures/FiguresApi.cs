@@ -29,7 +29,7 @@ public static class FiguresApi
             .WithListDocs(ListDocs).CacheableRead();
         api.MapGet("/{id}", GetFigure).WithName("getFigure").WithSummary("Get a key figure")
             .WithDescription("One key figure with its sources.")
-            .WithResponseExample(200, FigureExamples.Response).CacheableRecordRead();
+            .WithResponseExample(200, FigureExamples.Response).CacheableRecordRead(Collection);
         api.MapPost("/", CreateFigure).WithName("createFigure").WithSummary("Create a key figure")
             .WithDescription("Creates a key figure on a territory. Its id is the one given, or else generated from its label.")
             .WithRequestExample(FigureExamples.Request).WithResponseExample(201, FigureExamples.Response).RequireApiKey();

@@ -27,6 +27,7 @@ public static class Caching
 
     public static IServiceCollection AddObservatoireReadCache(this IServiceCollection services, string connectionString) => services
         .AddSingleton<ReadCache>()
+        .AddSingleton<RecordDocuments>()
         .AddSingleton<DataVersions>()
         .AddHostedService(provider => new DataVersionListener(
             provider.GetRequiredService<DataVersions>(), connectionString, provider.GetRequiredService<ILogger<DataVersionListener>>()));
@@ -36,22 +37,24 @@ public static class Caching
     /// cache. Its filter is put first, around every other filter of the endpoint, so that it keeps the final answer
     /// (sparse rows, say) and a hit skips them all.
     /// </summary>
-    public static RouteHandlerBuilder CacheableRead(this RouteHandlerBuilder builder) => CacheableRead(builder, record: false);
+    public static RouteHandlerBuilder CacheableRead(this RouteHandlerBuilder builder) => CacheableRead(builder, record: null);
 
     /// <summary>
     /// As <see cref="CacheableRead(RouteHandlerBuilder)"/>, for the read of one record: its ETag is the record's
     /// (<see cref="RecordETags"/>, a hash of the body), which If-Match on its writes compares. A kept answer knows
     /// its ETag, so a 304 at a known version still needs no database.
     /// </summary>
-    public static RouteHandlerBuilder CacheableRecordRead(this RouteHandlerBuilder builder) => CacheableRead(builder, record: true);
+    /// <remarks>A miss is answered from the record's stored document when it is current (<see cref="RecordDocuments"/>).</remarks>
+    public static RouteHandlerBuilder CacheableRecordRead(this RouteHandlerBuilder builder, Collection collection) =>
+        CacheableRead(builder, new RecordDocuments.Route(collection));
 
-    private static RouteHandlerBuilder CacheableRead(RouteHandlerBuilder builder, bool record)
+    private static RouteHandlerBuilder CacheableRead(RouteHandlerBuilder builder, RecordDocuments.Route? record)
     {
         builder.Add(endpoint => endpoint.FilterFactories.Insert(0, (_, next) => invocation => ServeAsync(invocation, next, record)));
         return builder.Produces(StatusCodes.Status304NotModified);
     }
 
-    private static async ValueTask<object?> ServeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next, bool record)
+    private static async ValueTask<object?> ServeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next, RecordDocuments.Route? record)
     {
         var http = context.HttpContext;
         var cache = http.RequestServices.GetRequiredService<ReadCache>();
@@ -71,7 +74,7 @@ public static class Caching
 
         var latest = cache.Latest(key);
         // A record's ETag is known once its body is: from the kept answer at this version, else after computing it.
-        var etag = record ? (latest?.Version == version.Version ? latest.ETag : null) : ETag(version.Version, key);
+        var etag = record is not null ? (latest?.Version == version.Version ? latest.ETag : null) : ETag(version.Version, key);
         if (etag is not null && Matches(http.Request.Headers.IfNoneMatch, etag))
         {
             SetHeaders(http.Response.Headers, etag, version.ChangedAt);
@@ -99,6 +102,18 @@ public static class Caching
         try
         {
             ReadCache.Misses.Add(1);
+            var documents = record is null ? null : http.RequestServices.GetRequiredService<RecordDocuments>();
+            var found = documents is null ? null : await documents.FindAsync(http, record!, http.RequestAborted);
+            if (found is { ETag: { } storedETag, Body: { } body })
+            {
+                RecordDocuments.Served.Add(1);
+                answer = new CachedAnswer(version.Version, version.ChangedAt, storedETag, body, found.Headers, DateTimeOffset.UtcNow);
+                cache.Store(key, answer);
+                if (!Matches(http.Request.Headers.IfNoneMatch, storedETag)) return new CachedResult(answer, Stale: false);
+                SetHeaders(http.Response.Headers, storedETag, version.ChangedAt);
+                return new NotModifiedResult();
+            }
+
             var result = await next(context);
             var inner = result is INestedHttpResult nested ? nested.Result : result;
             // A result without a status of its own (Json, say) answers the response's, 200 unless changed.
@@ -108,6 +123,7 @@ public static class Caching
             SetHeaders(http.Response.Headers, etag ?? "", version.ChangedAt);
             answer = await ExecuteAndKeepAsync(http, ok, cache.MaxEntryBytes, version, etag, ownHeaders, () => computation?.TrySetResult(null));
             if (answer is not null) cache.Store(key, answer);
+            if (answer is not null && found is not null) await documents!.StoreAsync(http, record!, found, answer);
             return Results.Empty;
         }
         catch (Exception e) when (ReadCache.IsUnreachable(e) && !http.Response.HasStarted && cache.Latest(key) is { } stale)

@@ -44,8 +44,8 @@ public sealed class ReadCache : IDisposable
     }
 
     /// <summary>
-    /// False keeps validators and 304s but computes every 200 (Cache:Enabled; the benchmarks use it for the figures
-    /// of a miss).
+    /// False keeps nothing in memory: validators and 304s stay, every 200 goes to the database (Cache:Enabled; the
+    /// benchmarks use it for the figures of a miss, which for a record is its stored document: <see cref="RecordDocuments"/>).
     /// </summary>
     public bool Enabled { get; }
 

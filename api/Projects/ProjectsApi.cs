@@ -31,7 +31,7 @@ public static class ProjectsApi
             .WithListDocs(ListDocs).CacheableRead();
         api.MapGet("/{id}", GetProject).WithName("getProject").WithSummary("Get a project")
             .WithDescription("One project with its territory, the resources it combines, the actors involved and its sources.")
-            .WithResponseExample(200, ProjectExamples.Response).CacheableRecordRead();
+            .WithResponseExample(200, ProjectExamples.Response).CacheableRecordRead(Collection);
         api.MapPost("/", CreateProject).WithName("createProject").WithSummary("Create a project")
             .WithDescription("Creates a project. Its id is the one given, or else generated from its name.")
             .WithRequestExample(ProjectExamples.Request).WithResponseExample(201, ProjectExamples.Response).RequireApiKey();

@@ -31,7 +31,7 @@ public static class ResourcesApi
         api.MapFacets(Listing, ListDocs, CountResourceFacets, ResourceExamples.Facets);
         api.MapGet("/{id}", GetResource).WithName("getResource").WithSummary("Get a resource")
             .WithDescription("One resource with its territory, the actors that carry it, the projects that combine it and its sources.")
-            .WithResponseExample(200, ResourceExamples.Response).CacheableRecordRead();
+            .WithResponseExample(200, ResourceExamples.Response).CacheableRecordRead(Collection);
         api.MapPost("/", CreateResource).WithName("createResource").WithSummary("Create a resource")
             .WithDescription("Creates a resource. Its id is the one given, or else generated from its name.")
             .WithRequestExample(ResourceExamples.Request).WithResponseExample(201, ResourceExamples.Response).RequireApiKey();

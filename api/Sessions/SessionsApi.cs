@@ -43,7 +43,7 @@ public static partial class SessionsApi
         api.MapGet("/{id}", GetSession).WithName("getSession").WithSummary("Get a session")
             .WithDescription("One session with its featured territory, its partner, its documents, its speakers and its sources.")
             .WithResponseExample(200, SessionExamples.Response)
-            .CacheableRecordRead();
+            .CacheableRecordRead(Collection);
         api.MapPost("/", CreateSession).WithName("createSession").WithSummary("Create a session")
             .WithDescription("Creates a session with its documents and speakers. Its id is the one given, or else \"seance-NN\" from its number, or else generated. The number is unique.")
             .WithRequestExample(SessionExamples.Request).WithResponseExample(201, SessionExamples.Response).RequireApiKey();

@@ -26,7 +26,7 @@ public static class SourcesApi
             .WithListDocs(ListDocs).CacheableRead();
         api.MapGet("/{id}", GetSource).WithName("getSource").WithSummary("Get a source")
             .WithDescription("One source. The records citing it list it in their sources.")
-            .WithResponseExample(200, SourceExamples.Response).CacheableRecordRead();
+            .WithResponseExample(200, SourceExamples.Response).CacheableRecordRead(Collection);
         api.MapPost("/", CreateSource).WithName("createSource").WithSummary("Create a source")
             .WithDescription("Creates a source. Its id is the one given, or else generated from the title (or the URL's host).")
             .WithRequestExample(SourceExamples.Request).WithResponseExample(201, SourceExamples.Response).RequireApiKey();

@@ -32,7 +32,7 @@ public static partial class TerritoriesApi
         api.MapFacets(Listing, ListDocs, CountTerritoryFacets, TerritoryExamples.Facets);
         api.MapGet("/{id}", GetTerritory).WithName("getTerritory").WithSummary("Get a territory")
             .WithDescription("One territory with its member groupings (EPCI), its predecessors and successors in the other phase (derived from shared communes), its key figures and its sources. Facts about a studied territory belong to its 2018-2022 record: a 2023-2027 territory reaches them through its predecessors.")
-            .WithResponseExample(200, TerritoryExamples.Response).CacheableRecordRead();
+            .WithResponseExample(200, TerritoryExamples.Response).CacheableRecordRead(Collection);
         api.MapGet("/{id}/communes", ListTerritoryCommunes).WithName("listTerritoryCommunes").WithSummary("List a territory's communes")
             .WithDescription("The member communes of a territory, by INSEE code, paged.")
             .WithResponseExample(200, TerritoryExamples.Communes).CacheableRead();

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Observatoire.Api.Tests.Caching;
 
-/// <summary>Cache:Enabled=false, as the benchmarks use it: every 200 is computed, validators and 304s stay.</summary>
+/// <summary>Cache:Enabled=false, as the benchmarks use it: no 200 is kept in memory, validators and 304s stay.</summary>
 public sealed class CacheSwitchTests
 {
     [Test]

@@ -18,10 +18,11 @@ public sealed class DataVersionTests
             where n.nspname = current_schema() and c.relkind in ('r', 'p')
               -- Bookkeeping no answer reads: keys, the version itself, the migrations, the links' and the feed's work queues,
               -- secrets, the webhooks (their own writes must not feed their outbox) and the rate-limit counters (written
-              -- into each answer's RateLimit field, never into a cached body).
+              -- into each answer's RateLimit field, never into a cached body), and the records' stored documents (answers
+              -- derived from the tracked tables, checked against the record's change_seq when read).
               and c.relname not in ('api_keys', 'data_version', 'evolve_changelog', 'territory_links_pending', 'deployment_secrets', 'feed_pending',
                                     'webhook_endpoints', 'webhook_outbox', 'webhook_deliveries', 'webhook_attempts',
-                                    'rate_limit_counters', 'rate_limit_replicas')
+                                    'rate_limit_counters', 'rate_limit_replicas', 'record_documents')
               and not exists (select from pg_trigger t where t.tgrelid = c.oid and t.tgname = c.relname || '_data_version')
             """, connection);
         await using (var reader = await command.ExecuteReaderAsync())
