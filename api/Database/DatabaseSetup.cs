@@ -94,6 +94,9 @@ public static class DatabaseSetup
         // The API's statements are index lookups of a millisecond or less: starting parallel workers costs more (5 ms
         // measured), and a prepared statement's generic plan chose them for a search matching one row of 10^6.
         ("max_parallel_workers_per_gather", "0"),
+        // A generic plan over 10^6 rows can cost more than jit_above_cost while it finds nothing: the webhook outbox's
+        // poll compiled 30 functions every second (50 ms, for a few microseconds of work).
+        ("jit", "off"),
     ];
 
     public static IServiceCollection AddObservatoireDatabase(this IServiceCollection services, DatabaseConnections connections)

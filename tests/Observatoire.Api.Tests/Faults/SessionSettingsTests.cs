@@ -11,7 +11,7 @@ public sealed class SessionSettingsTests
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         var shown = new Dictionary<string, string>();
-        foreach (var setting in new[] { "statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout", "max_parallel_workers_per_gather" })
+        foreach (var setting in new[] { "statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout", "max_parallel_workers_per_gather", "jit" })
         {
             await using var show = new NpgsqlCommand($"show {setting}", connection);
             shown[setting] = (string)(await show.ExecuteScalarAsync())!;
@@ -20,13 +20,13 @@ public sealed class SessionSettingsTests
     }
 
     [Test]
-    public async Task An_api_session_has_its_time_budgets_and_no_parallel_workers()
+    public async Task An_api_session_has_its_time_budgets_no_parallel_workers_and_no_jit()
     {
         var shown = await ShowAsync(DatabaseSetup.WithRunTimeDefaults(TestApi.Database.ConnectionString));
         Assert.That(shown, Is.EqualTo(new Dictionary<string, string>
         {
             ["statement_timeout"] = "5s", ["lock_timeout"] = "2s", ["idle_in_transaction_session_timeout"] = "10s",
-            ["max_parallel_workers_per_gather"] = "0",
+            ["max_parallel_workers_per_gather"] = "0", ["jit"] = "off",
         }));
     }
 
