@@ -25,7 +25,7 @@ shared_buffers = 256MB
 fsync = off
 synchronous_commit = off
 full_page_writes = off
-log_line_prefix = '%m [%p] '
+log_line_prefix = '%m [%p] %a| '
 EOF
   as_pg "$PG_BIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/pg.log" -w -t 60 start >/dev/null || return 1
   "$PG_BIN/createdb" -h "$PGROOT/sock" -p "$DB_PORT" -U postgres observatoire
