@@ -3,7 +3,8 @@ capture_sql.py LOG OUTDIR: turn a PostgreSQL log written with log_min_duration_s
 The log is split at the marker statements `select 'MARK <name>'`; OUTDIR/<name>.sql gets every extended-protocol
 `execute` that followed the marker, one statement a line, its $n parameters replaced by the logged literals. Only
 the statements of request connections count: the log line prefix names each session's application (`%a| `), and the
-API's background sessions (data-version listener, webhook poller…) name theirs, as psql does for the markers.
+API's background sessions (data-version listener, webhook poller…) name theirs, as psql does for the markers;
+request sessions have none (logged as "[unknown]").
 """
 import os
 import re
@@ -19,7 +20,7 @@ def main(log, out):
         pid = re.match(r"\S+ \S+ \S+ \[(\d+)\]", entry)
         pid = pid.group(1) if pid else None
         application = re.match(r"\S+ \S+ \S+ \[\d+\] ([^|\n]*)\| ", entry)
-        if application and application.group(1) not in ("", "psql"):
+        if application and application.group(1) not in ("", "[unknown]", "psql"):
             continue
         marker = re.search(r"statement: select 'MARK ([\w.-]+)'", entry)
         if marker:
