@@ -34,6 +34,13 @@ public sealed class RecordDocumentTests
         await _factory.DisposeAsync();
     }
 
+    private HttpClient Writer()
+    {
+        var writer = _factory.CreateClient();
+        writer.DefaultRequestHeaders.Add("X-Api-Key", TestApi.ApiKey);
+        return writer;
+    }
+
     private static Task Sql(string sql, params object[] parameters) => TestApi.Database.ScalarAsync<object>(sql, parameters);
 
     [Test]
@@ -124,8 +131,7 @@ public sealed class RecordDocumentTests
     {
         var territory = await Records.NewTerritory();
         (await _client.GetAsync($"/v1/territories/{territory}")).EnsureSuccessStatusCode();
-        using var writer = _factory.CreateClient();
-        writer.DefaultRequestHeaders.Add("X-Api-Key", TestApi.ApiKey);
+        using var writer = Writer();
 
         var code = territory["2023-".Length..];
         var written = await writer.PutJson($"/v1/territories/{territory}", Territories.TerritoryRequests.Valid(code, "Renommé par l'API"));
@@ -165,8 +171,7 @@ public sealed class RecordDocumentTests
     {
         var source = await Records.NewSource();
         (await _client.GetAsync($"/v1/sources/{source}")).EnsureSuccessStatusCode();
-        using var writer = _factory.CreateClient();
-        writer.DefaultRequestHeaders.Add("X-Api-Key", TestApi.ApiKey);
+        using var writer = Writer();
 
         var deleted = await writer.DeleteAsync($"/v1/sources/{source}");
         var kept = await TestApi.Database.ScalarAsync<long>("select count(*) from record_documents where collection = 'sources' and id = $1", source);
