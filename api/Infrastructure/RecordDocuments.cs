@@ -60,7 +60,7 @@ public sealed class RecordDocuments(NpgsqlDataSource primary, IConfiguration con
     }
 
     /// <summary>What the database holds for a record: its change_seq, and its document when one is current.</summary>
-    public sealed record Found(long ChangeSeq, string? ETag, byte[]? Body, KeyValuePair<string, StringValues>[] Headers);
+    public sealed record Found(string Id, long ChangeSeq, string? ETag, byte[]? Body, KeyValuePair<string, StringValues>[] Headers);
 
     /// <summary>
     /// The record's change_seq and current document, read where the request reads (a standby, say); null when the
@@ -73,7 +73,7 @@ public sealed class RecordDocuments(NpgsqlDataSource primary, IConfiguration con
         await using var connection = await reads.OpenConnectionAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
             route.Select, new { collection = route.Collection, id, build = Build }, cancellationToken: ct));
-        return row is null ? null : new Found(row.ChangeSeq, row.ETag, row.Body, ToHeaders(row.Headers));
+        return row is null ? null : new Found(id, row.ChangeSeq, row.ETag, row.Body, ToHeaders(row.Headers));
     }
 
     /// <summary>
@@ -90,13 +90,13 @@ public sealed class RecordDocuments(NpgsqlDataSource primary, IConfiguration con
             await using var connection = await primary.OpenConnectionAsync(http.RequestAborted);
             await connection.ExecuteAsync(new CommandDefinition(StoreDocument, new
             {
-                collection = route.Collection, id = (string)http.Request.RouteValues["id"]!, changeSeq = found.ChangeSeq, build = Build,
+                collection = route.Collection, id = found.Id, changeSeq = found.ChangeSeq, build = Build,
                 etag = answer.ETag, headers = FromHeaders(answer.Headers), body = answer.Body,
             }, cancellationToken: http.RequestAborted));
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
         {
-            logger.LogDebug(e, "The document of {Collection}/{Id} was not kept", route.Collection, http.Request.RouteValues["id"]);
+            logger.LogDebug(e, "The document of {Collection}/{Id} was not kept", route.Collection, found.Id);
         }
     }
 
@@ -111,7 +111,7 @@ public sealed class RecordDocuments(NpgsqlDataSource primary, IConfiguration con
     }
 
     private static string[] FromHeaders(KeyValuePair<string, StringValues>[] headers) =>
-        [.. headers.SelectMany(h => h.Value.Select(v => new[] { h.Key, v ?? "" })).SelectMany(pair => pair)];
+        [.. headers.SelectMany(h => h.Value.SelectMany(v => new[] { h.Key, v ?? "" }))];
 
     private static KeyValuePair<string, StringValues>[] ToHeaders(string[]? pairs) => pairs is null ? [] :
         [.. pairs.Chunk(2).GroupBy(p => p[0], StringComparer.OrdinalIgnoreCase)
